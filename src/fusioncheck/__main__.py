@@ -1,0 +1,3 @@
+from fusioncheck.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Command line: the only layer that parses arguments, prints to the terminal and exits.
+
+Each subcommand has one ``_add_<name>`` function (its options) and one ``_run_<name>``
+function (calls the library and prints).  Exit codes: 0 done, 1 bad data, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+
+from fusioncheck import __version__
+from fusioncheck.errors import FusioncheckError
+
+log = logging.getLogger("fusioncheck")
+
+
+# --- scan -------------------------------------------------------------------------------------
+
+
+def _add_scan(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "scan",
+        help="scan one BAM/CRAM for ASPSCR1::TFE3 and write <sample>.fusioncheck.json/.tsv",
+        description="Scan one BAM or CRAM for ASPSCR1::TFE3 and write "
+        "OUTDIR/SAMPLE.fusioncheck.json and OUTDIR/SAMPLE.fusioncheck.tsv.",
+    )
+    p.add_argument("bam", help="coordinate-sorted, indexed BAM or CRAM")
+    p.add_argument("--sample", required=True, help="sample ID (letters, digits, . _ -)")
+    p.add_argument("--outdir", required=True, help="directory for the results")
+    p.add_argument(
+        "--reference",
+        help="genome FASTA the reads were aligned to (needed for CRAM, for soft-clip-only "
+        "evidence such as STAR's default output, and for the fusion protein)",
+    )
+    p.add_argument("--build", default="auto", help="auto (from the header), GRCh38 or GRCh37")
+    p.add_argument("--assay", default="auto", choices=["auto", "rna", "dna"])
+    p.add_argument("--config", help="YAML file of thresholds (default: the built-in defaults)")
+    p.add_argument("--threads", type=int, default=1, help="decompression threads")
+
+
+def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from fusioncheck.config import load_thresholds
+    from fusioncheck.scan import scan
+    from fusioncheck.output import write_result
+
+    result = scan(
+        args.bam,
+        sample=args.sample,
+        reference=args.reference,
+        build=args.build,
+        assay=args.assay,
+        thresholds=load_thresholds(args.config),
+        threads=args.threads,
+        command=shlex.join(["fusioncheck", *argv]),
+    )
+    paths = write_result(result, args.outdir)
+    print(f"{args.sample}: {result['call']} ({result['call_reason']})")
+    for path in paths:
+        print(f"  wrote {path}")
+    return 0
+
+
+# --- simulate ---------------------------------------------------------------------------------
+
+
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="write a synthetic control: genome FASTA + indexed BAM (+ truth)",
+        description="Write a deterministic synthetic positive (default) or negative control.",
+    )
+    p.add_argument("--outdir", required=True)
+
+
+def _run_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    raise FusioncheckError("simulate is not built yet")
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+COMMANDS: dict[str, tuple[Callable, Callable]] = {
+    "scan": (_add_scan, _run_scan),
+    "simulate": (_add_simulate, _run_simulate),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fusioncheck",
+        description="Detect the ASPSCR1::TFE3 fusion (alveolar soft part sarcoma) in BAM/CRAM.",
+    )
+    parser.add_argument("--version", action="version", version=f"fusioncheck {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add, _ in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="fusioncheck: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return COMMANDS[args.command][1](args, argv)
+    except FusioncheckError as exc:
+        if args.debug:
+            raise
+        print(f"fusioncheck {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -1,0 +1,264 @@
+"""Gene models of the fusion target and its partners, for GRCh38 and GRCh37.
+
+The models are read from ``resources/gene_models.tsv`` (one row per exon; see
+``resources/README.md`` for provenance).  Coordinates are 1-based and closed, chromosome
+names are in ``chr`` style; :class:`ContigStyle` maps them to the names a BAM uses.
+
+Vocabulary used across the package:
+
+* *donor* of exon n: its last base in transcription order (``end`` on +, ``start`` on -).
+* *acceptor* of exon n: its first base in transcription order (``start`` on +, ``end`` on -).
+* A fusion joins the donor of a 5' exon to the acceptor of a 3' exon; it is in frame when the
+  donor's CDS end phase equals the acceptor's CDS start phase.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources as importlib_resources
+from pathlib import Path
+
+from fusioncheck.errors import InputError
+
+BUILDS = ("GRCh38", "GRCh37")
+
+#: Contig lengths that identify a build from a BAM header (chr-style names).
+CONTIG_LENGTHS: dict[str, dict[str, int]] = {
+    "GRCh38": {"chr1": 248_956_422, "chr17": 83_257_441, "chrX": 156_040_895},
+    "GRCh37": {"chr1": 249_250_621, "chr17": 81_195_210, "chrX": 155_270_560},
+}
+
+FIVE_PRIME_TARGET = "ASPSCR1"
+THREE_PRIME_TARGET = "TFE3"
+
+
+@dataclass(frozen=True)
+class Exon:
+    number: int
+    start: int
+    end: int
+    cds_c_start: int | None  # HGVS c. of the first coding base in the exon (stop codon excluded)
+    cds_c_end: int | None
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+    @property
+    def start_phase(self) -> int | None:
+        return None if self.cds_c_start is None else (self.cds_c_start - 1) % 3
+
+    @property
+    def end_phase(self) -> int | None:
+        return None if self.cds_c_end is None else self.cds_c_end % 3
+
+
+@dataclass(frozen=True)
+class Transcript:
+    gene: str
+    transcript_id: str
+    refseq: str | None
+    chrom: str  # chr-style
+    strand: str  # "+" or "-"
+    cytoband: str
+    exons: tuple[Exon, ...]  # in transcription order
+
+    @property
+    def start(self) -> int:
+        return min(e.start for e in self.exons)
+
+    @property
+    def end(self) -> int:
+        return max(e.end for e in self.exons)
+
+    @property
+    def label(self) -> str:
+        """Versioned transcript IDs as a report prints them."""
+        return f"{self.refseq} / {self.transcript_id}" if self.refseq else self.transcript_id
+
+    def exon(self, number: int) -> Exon:
+        return self.exons[number - 1]
+
+    def donor(self, number: int) -> int:
+        e = self.exon(number)
+        return e.end if self.strand == "+" else e.start
+
+    def acceptor(self, number: int) -> int:
+        e = self.exon(number)
+        return e.start if self.strand == "+" else e.end
+
+    def exon_at(self, pos: int) -> Exon | None:
+        for e in self.exons:
+            if e.start <= pos <= e.end:
+                return e
+        return None
+
+    def intron_at(self, pos: int) -> int | None:
+        """Number n of the intron between exon n and exon n+1 containing ``pos``, if any."""
+        for a, b in zip(self.exons, self.exons[1:]):
+            lo, hi = (a.end, b.start) if self.strand == "+" else (b.end, a.start)
+            if lo < pos < hi:
+                return a.number
+        return None
+
+    def contains(self, chrom: str, pos: int) -> bool:
+        return chrom == self.chrom and self.start <= pos <= self.end
+
+    def tx_position(self, pos: int) -> int | None:
+        """Transcript coordinate (1 = first base of exon 1) of an exonic genomic position."""
+        offset = 0
+        for e in self.exons:
+            if e.start <= pos <= e.end:
+                within = pos - e.start if self.strand == "+" else e.end - pos
+                return offset + within + 1
+            offset += e.length
+        return None
+
+    def genomic_position(self, tx_pos: int) -> int:
+        """Inverse of :meth:`tx_position`."""
+        offset = 0
+        for e in self.exons:
+            if tx_pos <= offset + e.length:
+                within = tx_pos - offset - 1
+                return e.start + within if self.strand == "+" else e.end - within
+            offset += e.length
+        raise ValueError(f"{self.gene}: transcript position {tx_pos} is past the last exon")
+
+    @property
+    def tx_length(self) -> int:
+        return sum(e.length for e in self.exons)
+
+    @property
+    def cds_tx_range(self) -> tuple[int, int] | None:
+        """Transcript coordinates of the first base of the start codon and the last base of the
+        stop codon."""
+        coding = [e for e in self.exons if e.cds_c_start is not None and e.cds_c_end is not None]
+        if not coding:
+            return None
+        first = coding[0]
+        assert first.cds_c_end is not None
+        tx_first_end = self.tx_position(self.donor(first.number))
+        assert tx_first_end is not None
+        cds_start = tx_first_end - first.cds_c_end + 1
+        last = coding[-1]
+        assert last.cds_c_end is not None
+        return cds_start, cds_start + last.cds_c_end + 3 - 1
+
+
+def reading_frame(five: Transcript, exon5: int, three: Transcript, exon3: int) -> str:
+    """Frame of a fusion joining the donor of ``five`` exon ``exon5`` to the acceptor of
+    ``three`` exon ``exon3``: ``in-frame``, ``out-of-frame`` or ``non-coding`` (either side
+    outside the CDS at the junction)."""
+    donor_phase = five.exon(exon5).end_phase
+    acceptor_phase = three.exon(exon3).start_phase
+    if donor_phase is None or acceptor_phase is None:
+        return "non-coding"
+    return "in-frame" if donor_phase == acceptor_phase else "out-of-frame"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A region the scan fetches from the BAM (chr-style chromosome name, 1-based closed)."""
+
+    gene: str
+    chrom: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class GeneModels:
+    build: str
+    transcripts: dict[str, Transcript]
+
+    def __getitem__(self, gene: str) -> Transcript:
+        return self.transcripts[gene]
+
+    @property
+    def five_prime(self) -> Transcript:
+        return self.transcripts[FIVE_PRIME_TARGET]
+
+    @property
+    def three_prime(self) -> Transcript:
+        return self.transcripts[THREE_PRIME_TARGET]
+
+    def gene_at(self, chrom: str, pos: int) -> Transcript | None:
+        for tx in self.transcripts.values():
+            if tx.contains(chrom, pos):
+                return tx
+        return None
+
+    def window(self, gene: str, flank: int) -> Window:
+        tx = self.transcripts[gene]
+        return Window(gene, tx.chrom, max(1, tx.start - flank), tx.end + flank)
+
+    def target_windows(self, flank: int) -> list[Window]:
+        """The windows a scan reads: the 5' and 3' target genes with ``flank`` bases each side."""
+        return [self.window(FIVE_PRIME_TARGET, flank), self.window(THREE_PRIME_TARGET, flank)]
+
+
+def _resource_path(name: str) -> Path:
+    """Resources live at the repository root; an installed wheel carries a copy in the package."""
+    packaged = importlib_resources.files("fusioncheck") / "resources" / name
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "resources" / name
+
+
+def _int_or_none(value: str) -> int | None:
+    return None if value in ("", ".") else int(value)
+
+
+@cache
+def load(build: str) -> GeneModels:
+    """Gene models for ``build`` (``GRCh38`` or ``GRCh37``)."""
+    if build not in BUILDS:
+        raise InputError(f"unknown genome build {build!r}: use one of {', '.join(BUILDS)}")
+    path = _resource_path("gene_models.tsv")
+    rows: dict[str, list[dict[str, str]]] = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row["build"] == build:
+                rows.setdefault(row["gene"], []).append(row)
+    transcripts = {}
+    for gene, exon_rows in rows.items():
+        first = exon_rows[0]
+        exons = tuple(
+            Exon(
+                number=int(r["exon"]),
+                start=int(r["start"]),
+                end=int(r["end"]),
+                cds_c_start=_int_or_none(r["cds_c_start"]),
+                cds_c_end=_int_or_none(r["cds_c_end"]),
+            )
+            for r in sorted(exon_rows, key=lambda r: int(r["exon"]))
+        )
+        transcripts[gene] = Transcript(
+            gene=gene,
+            transcript_id=first["transcript"],
+            refseq=None if first["refseq"] == "." else first["refseq"],
+            chrom=first["chrom"],
+            strand=first["strand"],
+            cytoband=first["cytoband"],
+            exons=exons,
+        )
+    return GeneModels(build=build, transcripts=transcripts)
+
+
+@dataclass(frozen=True)
+class ContigStyle:
+    """How a BAM names chromosomes: ``chr`` (``chr17``) or ``plain`` (``17``)."""
+
+    style: str
+
+    def to_bam(self, chrom: str) -> str:
+        if self.style == "chr":
+            return chrom
+        return chrom[3:] if chrom.startswith("chr") else chrom
+
+    def from_bam(self, name: str) -> str:
+        if self.style == "chr" or name.startswith("chr"):
+            return name
+        return "chr" + name
