@@ -40,12 +40,18 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--assay", default="auto", choices=["auto", "rna", "dna"])
     p.add_argument("--config", help="YAML file of thresholds (default: the built-in defaults)")
     p.add_argument("--threads", type=int, default=1, help="decompression threads")
+    p.add_argument(
+        "--full-checksum",
+        action="store_true",
+        help="SHA-256 the whole input file (default: a fingerprint of its size, first and last "
+        "MiB, which costs the same for any file size)",
+    )
 
 
 def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from fusioncheck.config import load_thresholds
-    from fusioncheck.scan import scan
     from fusioncheck.output import write_result
+    from fusioncheck.scan import scan
 
     result = scan(
         args.bam,
@@ -56,6 +62,7 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
         thresholds=load_thresholds(args.config),
         threads=args.threads,
         command=shlex.join(["fusioncheck", *argv]),
+        full_checksum=args.full_checksum,
     )
     paths = write_result(result, args.outdir)
     print(f"{args.sample}: {result['call']} ({result['call_reason']})")

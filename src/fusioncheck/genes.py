@@ -33,6 +33,14 @@ CONTIG_LENGTHS: dict[str, dict[str, int]] = {
 FIVE_PRIME_TARGET = "ASPSCR1"
 THREE_PRIME_TARGET = "TFE3"
 
+#: Where ASPS breaks (Ladanyi 2001 and later series): after ASPSCR1 exon 7, into TFE3 exon 4,
+#: 5 or 6.  Used to decide whether coverage was enough to have seen the fusion; in DNA the
+#: breaks fall in the introns before those exons (ASPSCR1 intron 7; TFE3 introns 3, 4, 5).
+JUNCTION_EXONS: dict[str, tuple[int, ...]] = {
+    FIVE_PRIME_TARGET: (7,),
+    THREE_PRIME_TARGET: (4, 5, 6),
+}
+
 
 @dataclass(frozen=True)
 class Exon:

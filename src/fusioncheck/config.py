@@ -1,0 +1,74 @@
+"""Thresholds of the call; each default is documented in docs/calling.md."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+import yaml
+
+from fusioncheck.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: Supporting fragments (split + spanning, each fragment once) needed for DETECTED.
+    min_support: int = 3
+    #: Of those, fragments with a read across the junction (fixes the exact breakpoint).
+    min_split_reads: int = 1
+    #: Alignments below this MAPQ are multi-mapping (STAR 3/1/0, BWA 0) and do not count.
+    min_mapq: int = 10
+    #: Bases a read must align on each side of a junction (split anchor or soft clip).
+    min_anchor: int = 20
+    #: Largest mismatch fraction when a soft clip is matched to the partner sequence.
+    max_clip_mismatch_rate: float = 0.1
+    #: Bases added each side of a target gene when fetching reads.
+    flank: int = 2000
+    #: Largest insert (bases, transcript or genome) for a spanning pair to support a junction.
+    max_insert: int = 1000
+    #: Split reads whose breakpoints differ by at most this many bases are one junction.
+    breakpoint_tolerance: int = 10
+    #: Same-strand chimeras closer than this (bases) are transcriptional read-through.
+    read_through_distance: int = 500_000
+    #: high confidence: at least this many fragments ...
+    high_support: int = 5
+    #: ... of which at least this many split reads, at canonical breakpoints, not out of frame.
+    high_split_reads: int = 2
+    #: NOT_DETECTED only if a fusion at this fraction (RNA: of transcripts at the junction
+    #: exons; DNA: allele fraction) would have given min_support fragments with 95% probability.
+    negative_max_fraction: float = 0.10
+    #: Bases at the end of a junction exon a fragment must touch to count as informative (RNA).
+    junction_window: int = 30
+
+
+def load_thresholds(path: str | Path | None) -> Thresholds:
+    """Defaults, overridden by the keys of a YAML mapping (or its ``thresholds:`` section)."""
+    if path is None:
+        return Thresholds()
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: cannot read thresholds ({exc})") from exc
+    if isinstance(data, dict) and isinstance(data.get("thresholds"), dict):
+        data = data["thresholds"]
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: thresholds must be a YAML mapping of name: value")
+    known = {f.name: f.type for f in fields(Thresholds)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise UsageError(
+            f"{path}: unknown threshold(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    defaults = Thresholds()
+    typed = {}
+    for key, value in data.items():
+        kind = type(getattr(defaults, key))
+        try:
+            typed[key] = kind(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"{path}: {key} must be a {kind.__name__}, got {value!r}") from None
+    return replace(defaults, **typed)
+
+
+def as_dict(thresholds: Thresholds) -> dict[str, int | float]:
+    return asdict(thresholds)

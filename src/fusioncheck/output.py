@@ -1,0 +1,75 @@
+"""Write a scan result: the JSON (the source of truth) and a one-row-per-fusion TSV.
+
+Files are written to a temporary name in the output directory and renamed, so a killed or
+failed run never leaves a half-written result that could be read as final.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from fusioncheck.errors import OutputError
+
+TSV_COLUMNS = (
+    "sample", "call", "confidence", "five_prime_gene", "three_prime_gene", "kind",
+    "breakpoint_5p", "breakpoint_3p", "breakpoint_precision", "exon_5p", "exon_3p",
+    "intron_5p", "intron_3p", "transcript_5p", "transcript_3p", "split_reads",
+    "spanning_pairs", "supporting_fragments", "reading_frame", "fusion_confidence",
+    "type_label", "passed",
+)  # fmt: skip
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot write results here ({exc.strerror})") from exc
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{path}: writing failed ({exc.strerror}); nothing was kept") from exc
+
+
+def tsv_rows(result: dict) -> list[dict]:
+    rows = []
+    for fusion in result["fusions"]:
+        row = {k: fusion.get(k) for k in TSV_COLUMNS}
+        row.update(
+            sample=result["sample"],
+            call=result["call"],
+            confidence=result["confidence"],
+            fusion_confidence=fusion["confidence"],
+        )
+        rows.append(row)
+    return rows
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "."
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def write_result(result: dict, outdir: str | Path) -> list[Path]:
+    """Write ``<sample>.fusioncheck.json`` and ``.tsv``; return their paths."""
+    outdir = Path(outdir)
+    json_path = outdir / f"{result['sample']}.fusioncheck.json"
+    tsv_path = outdir / f"{result['sample']}.fusioncheck.tsv"
+    lines = ["\t".join(TSV_COLUMNS)]
+    lines += ["\t".join(_cell(row[c]) for c in TSV_COLUMNS) for row in tsv_rows(result)]
+    atomic_write(tsv_path, "\n".join(lines) + "\n")
+    # The JSON last: its presence means the run finished.
+    atomic_write(json_path, json.dumps(result, indent=2) + "\n")
+    return [json_path, tsv_path]

@@ -1,0 +1,480 @@
+"""``scan``: one BAM/CRAM in, one result document out.
+
+open & check -> fetch the target windows -> evidence + QC -> orient & cluster -> call.
+The result is a plain dict matching ``schemas/fusioncheck.schema.json``; writing it is
+:mod:`fusioncheck.output`'s job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import socket
+import statistics
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pysam
+
+from fusioncheck import __version__
+from fusioncheck.bamio import AlignmentInput, inspect_alignment
+from fusioncheck.calling import (
+    TYPE_LABELS,
+    Cluster,
+    annotate,
+    cluster,
+    confidence,
+    detectable_fraction,
+    filter_counts,
+    kind,
+    orient,
+    passes,
+)
+from fusioncheck.config import Thresholds, as_dict
+from fusioncheck.errors import InputError, UsageError
+from fusioncheck.evidence import FILTERS, EvidenceCollector
+from fusioncheck.genes import (
+    FIVE_PRIME_TARGET,
+    JUNCTION_EXONS,
+    THREE_PRIME_TARGET,
+    GeneModels,
+    load,
+)
+from fusioncheck.sequence import PartnerIndex, fusion_protein
+
+SCHEMA_VERSION = "1.0"
+SAMPLE_ID = re.compile(r"[A-Za-z0-9._-]+")
+_KIND_ORDER = {"target": 0, "reciprocal": 1, "other_partner": 2}
+
+
+# --- QC while reading -------------------------------------------------------------------------
+
+
+class _Coverage:
+    """Counts taken on the same pass as the evidence: reads per window, duplicates, fragments
+    per exon and over the regions where an ASPS junction would be seen."""
+
+    def __init__(self, models: GeneModels, t: Thresholds, rna: bool | None) -> None:
+        self.models = models
+        self.t = t
+        self.reads: Counter[str] = Counter()
+        self.duplicates = 0
+        self.spliced = 0
+        self.paired = False
+        self.lengths: Counter[int] = Counter()
+        self.inserts: list[int] = []
+        self.secondary = 0
+        self.qc_fail = 0
+        self._exon_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
+        self._junction_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
+        self._intron_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
+
+    def add(self, gene: str, read: pysam.AlignedSegment) -> None:
+        if read.is_unmapped:
+            return
+        if read.is_secondary:
+            self.secondary += 1
+            return
+        if read.is_qcfail:
+            self.qc_fail += 1
+            return
+        if read.is_supplementary:
+            return
+        self.reads[gene] += 1
+        self.lengths[read.infer_read_length() or 0] += 1
+        if read.is_duplicate:
+            self.duplicates += 1
+            return
+        if read.mapping_quality < self.t.min_mapq:
+            return
+        cigar = read.cigartuples or []
+        if any(op == 3 for op, _ in cigar):
+            self.spliced += 1
+        if read.is_paired:
+            self.paired = True
+            if read.is_proper_pair and read.template_length > 0 and len(self.inserts) < 10_000:
+                self.inserts.append(read.template_length)
+        tx = self.models[gene]
+        name = read.query_name
+        blocks = read.get_blocks()
+        junction_exons = JUNCTION_EXONS.get(gene, ())
+        w = self.t.junction_window
+        for exon in tx.exons:
+            if not _overlaps(blocks, exon.start, exon.end):
+                continue
+            self._exon_fragments[(gene, exon.number)].add(name)
+            if exon.number in junction_exons:
+                # The junction side of the exon: its end for a 5' partner, start for a 3'.
+                edge = (
+                    tx.donor(exon.number) if gene == FIVE_PRIME_TARGET else tx.acceptor(exon.number)
+                )
+                if (
+                    _overlaps(blocks, edge - w + 1, edge)
+                    if edge == exon.end
+                    else _overlaps(blocks, edge, edge + w - 1)
+                ):
+                    self._junction_fragments[(gene, exon.number)].add(name)
+        if read.reference_start is not None:
+            intron = tx.intron_at(read.reference_start + 1)
+            if intron is not None:
+                self._intron_fragments[(gene, intron)].add(name)
+
+    @property
+    def read_length(self) -> int:
+        return self.lengths.most_common(1)[0][0] if self.lengths else 0
+
+    def exon_coverage(self) -> dict[str, list[int]]:
+        return {
+            gene: [len(self._exon_fragments[(gene, e.number)]) for e in self.models[gene].exons]
+            for gene in (FIVE_PRIME_TARGET, THREE_PRIME_TARGET)
+        }
+
+    def junction_exon_coverage(self) -> dict[str, float]:
+        return {
+            f"{gene} exon {n}": float(len(self._junction_fragments[(gene, n)]))
+            for gene, exons in JUNCTION_EXONS.items()
+            for n in exons
+        }
+
+    def informative(self, rna: bool) -> tuple[float, float]:
+        """Fragments that would show a fusion at the ASPS junction, 5' side and 3' side.
+
+        RNA: fragments touching the junction end of ASPSCR1 exon 7, and the least covered of
+        TFE3 exons 4-6.  DNA: fragments in ASPSCR1 intron 7 (TFE3 introns 3-5, least
+        covered), scaled to those spanning one point: count * insert / (intron + insert).
+        """
+        if rna:
+            five = min(
+                len(self._junction_fragments[(FIVE_PRIME_TARGET, n)])
+                for n in JUNCTION_EXONS[FIVE_PRIME_TARGET]
+            )
+            three = min(
+                len(self._junction_fragments[(THREE_PRIME_TARGET, n)])
+                for n in JUNCTION_EXONS[THREE_PRIME_TARGET]
+            )
+            return float(five), float(three)
+        insert = statistics.median(self.inserts) if self.inserts else float(self.read_length)
+
+        def spanning(gene: str, intron: int) -> float:
+            tx = self.models[gene]
+            a, b = tx.exon(intron), tx.exon(intron + 1)
+            length = abs(
+                (b.start if tx.strand == "+" else a.start) - (a.end if tx.strand == "+" else b.end)
+            )
+            return len(self._intron_fragments[(gene, intron)]) * insert / (length + insert)
+
+        five = min(spanning(FIVE_PRIME_TARGET, n) for n in JUNCTION_EXONS[FIVE_PRIME_TARGET])
+        three = min(spanning(THREE_PRIME_TARGET, n - 1) for n in JUNCTION_EXONS[THREE_PRIME_TARGET])
+        return round(five, 1), round(three, 1)
+
+
+def _overlaps(blocks: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Do 0-based half-open ``blocks`` overlap the 1-based closed ``start..end``?"""
+    return any(b_start < end and b_end >= start for b_start, b_end in blocks)
+
+
+# --- the scan ---------------------------------------------------------------------------------
+
+
+def fingerprint(path: Path, full: bool) -> dict[str, str]:
+    """SHA-256 of the whole file, or (default) of its size, first and last MiB and index: it
+    identifies the file at a cost that does not grow with its size."""
+    digest = hashlib.sha256()
+    if full:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return {"algorithm": "sha256", "value": digest.hexdigest()}
+    size = path.stat().st_size
+    digest.update(str(size).encode())
+    with open(path, "rb") as handle:
+        digest.update(handle.read(1 << 20))
+        handle.seek(max(0, size - (1 << 20)))
+        digest.update(handle.read(1 << 20))
+    return {"algorithm": "sha256-fingerprint", "value": digest.hexdigest()}
+
+
+def scan(
+    bam: str | Path,
+    sample: str,
+    reference: str | Path | None = None,
+    build: str = "auto",
+    assay: str = "auto",
+    thresholds: Thresholds | None = None,
+    threads: int = 1,
+    command: str = "",
+    full_checksum: bool = False,
+) -> dict:
+    """Scan one alignment file and return the result document."""
+    if not SAMPLE_ID.fullmatch(sample):
+        raise UsageError(
+            f"sample ID {sample!r} may only contain letters, digits, '.', '_' and '-' "
+            "(it becomes a file name)"
+        )
+    t = thresholds or Thresholds()
+    started = datetime.now(timezone.utc)
+    inp = inspect_alignment(bam, reference, build)
+    models = load(inp.build)
+    index = None
+    if inp.reference is not None:
+        with pysam.FastaFile(str(inp.reference)) as fasta:
+            index = PartnerIndex(fasta, models, inp.style, t.flank, t.max_clip_mismatch_rate)
+    collector = EvidenceCollector(inp.style, t, index)
+    coverage = _Coverage(models, t, None)
+    _read_windows(inp, models, t, threads, collector, coverage)
+
+    is_rna = assay == "rna" or (
+        assay == "auto" and coverage.spliced >= max(1, 0.01 * sum(coverage.reads.values()))
+    )
+    junctions = [j for o in collector.observations if (j := orient(o, models, t)) is not None]
+    clusters = cluster(junctions, models, t, is_rna)
+    removed = filter_counts(junctions)
+    fusions = _records(clusters, removed, models, t, is_rna, inp)
+
+    totals: Counter[str] = Counter({name: 0 for name in FILTERS})
+    for counts in removed.values():
+        totals.update(counts)
+    totals["secondary"] = coverage.secondary
+    totals["qc_fail"] = coverage.qc_fail
+
+    five_n, three_n = coverage.informative(is_rna)
+    fraction = detectable_fraction(min(five_n, three_n), t.min_support)
+    call, conf, reason = _call(fusions, fraction, t, coverage, collector, index, is_rna)
+    result = {
+        "schema_version": SCHEMA_VERSION,
+        "sample": sample,
+        "assay": "rna" if is_rna else "dna",
+        "call": call,
+        "confidence": conf,
+        "call_reason": reason,
+        "build": inp.build,
+        "contig_style": inp.style.style,
+        "tool": {"name": "fusioncheck", "version": __version__},
+        "input": {
+            "path": str(inp.path),
+            "format": inp.format,
+            "checksum": fingerprint(inp.path, full_checksum),
+            "size_bytes": inp.path.stat().st_size,
+            "reference": str(inp.reference) if inp.reference else None,
+        },
+        "command": command,
+        "run": {
+            "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "host": socket.gethostname(),
+        },
+        "thresholds": as_dict(t),
+        "fusions": fusions,
+        "filters": dict(sorted(totals.items())),
+        "reciprocal": _reciprocal(fusions, call),
+        "sensitivity": {
+            "informative_fragments_5p": five_n,
+            "informative_fragments_3p": three_n,
+            "min_support": t.min_support,
+            "detectable_fraction": None if fraction is None else round(fraction, 4),
+            "statement": _sensitivity_statement(fraction, is_rna, t),
+        },
+        "qc": {
+            "reads_in_windows": dict(coverage.reads),
+            "junction_exon_coverage": coverage.junction_exon_coverage(),
+            "exon_coverage": coverage.exon_coverage(),
+            "duplicate_rate": round(coverage.duplicates / max(1, sum(coverage.reads.values())), 4),
+            "read_length": coverage.read_length,
+            "paired": coverage.paired,
+            "unmatched_soft_clips": collector.unmatched_clips,
+        },
+    }
+    return result
+
+
+def _read_windows(
+    inp: AlignmentInput,
+    models: GeneModels,
+    t: Thresholds,
+    threads: int,
+    collector: EvidenceCollector,
+    coverage: _Coverage,
+) -> None:
+    try:
+        with inp.open() as bam:
+            if threads > 1:
+                bam.threads = threads  # type: ignore[attr-defined]
+            for window in models.target_windows(t.flank):
+                last = -1
+                for read in bam.fetch(inp.style.to_bam(window.chrom), window.start - 1, window.end):
+                    if read.reference_start < last:
+                        raise InputError(
+                            f"{inp.path}: reads are out of order at {read.reference_name}:"
+                            f"{read.reference_start + 1}; the index does not match the file. "
+                            f"Re-sort and re-index it (`samtools sort` then `samtools index`)."
+                        )
+                    last = read.reference_start
+                    coverage.add(window.gene, read)
+                    collector.add(read)
+    except OSError as exc:
+        raise InputError(
+            f"{inp.path}: reading failed ({exc}). The file is truncated or corrupt: check it "
+            f"with `samtools quickcheck -v {inp.path}` and re-create it."
+        ) from exc
+
+
+def _records(
+    clusters: list[Cluster],
+    removed: dict[tuple[str, str], Counter[str]],
+    models: GeneModels,
+    t: Thresholds,
+    rna: bool,
+    inp: AlignmentInput,
+) -> list[dict]:
+    """Fusion records: every cluster that passes, plus the best sub-threshold ASPSCR1::TFE3
+    cluster so the lab sees what little evidence there was."""
+    shown: list[Cluster] = []
+    for c in clusters:
+        if passes(c, t) or (
+            kind(c.partners) == "target" and not any(kind(s.partners) == "target" for s in shown)
+        ):
+            shown.append(c)
+    fasta = pysam.FastaFile(str(inp.reference)) if inp.reference else None
+    records = []
+    try:
+        for c in shown:
+            ann = annotate(c.five, c.three, models, rna)
+            tx5 = models.gene_at(c.five.chrom, c.five.pos)
+            tx3 = models.gene_at(c.three.chrom, c.three.pos)
+            protein = None
+            if fasta and tx5 and tx3 and ann.exon_5p and ann.exon_3p and c.exact:
+                protein = fusion_protein(fasta, inp.style, tx5, ann.exon_5p, tx3, ann.exon_3p)
+            label = None
+            if kind(c.partners) == "target" and ann.exon_5p and ann.exon_3p:
+                label = TYPE_LABELS.get((ann.exon_5p, ann.exon_3p))
+            records.append(
+                {
+                    "five_prime_gene": tx5.gene if tx5 else _locus(c.five, inp),
+                    "three_prime_gene": tx3.gene if tx3 else _locus(c.three, inp),
+                    "kind": kind(c.partners),
+                    "breakpoint_5p": _locus(c.five, inp),
+                    "breakpoint_3p": _locus(c.three, inp),
+                    "breakpoint_precision": "exact" if c.exact else "imprecise",
+                    "exon_5p": ann.exon_5p,
+                    "exon_3p": ann.exon_3p,
+                    "intron_5p": ann.intron_5p,
+                    "intron_3p": ann.intron_3p,
+                    "transcript_5p": tx5.label if tx5 else None,
+                    "transcript_3p": tx3.label if tx3 else None,
+                    "split_reads": len(c.split_fragments),
+                    "spanning_pairs": len(c.spanning_fragments),
+                    "supporting_fragments": c.support,
+                    "reading_frame": ann.reading_frame,
+                    "confidence": confidence(c, ann, t),
+                    "type_label": label,
+                    "fusion_protein": protein,
+                    "filters": dict(sorted(removed.get(c.partners, Counter()).items())),
+                    "passed": passes(c, t),
+                }
+            )
+    finally:
+        if fasta:
+            fasta.close()
+    records.sort(
+        key=lambda r: (_KIND_ORDER[r["kind"]], not r["passed"], -r["supporting_fragments"])
+    )
+    return records
+
+
+def _locus(b, inp: AlignmentInput) -> str:
+    return f"{inp.style.to_bam(b.chrom)}:{b.pos}"
+
+
+def _call(
+    fusions: list[dict],
+    fraction: float | None,
+    t: Thresholds,
+    coverage: _Coverage,
+    collector: EvidenceCollector,
+    index: PartnerIndex | None,
+    rna: bool,
+) -> tuple[str, str | None, str]:
+    targets = [f for f in fusions if f["kind"] == "target"]
+    passed = [f for f in targets if f["passed"]]
+    if passed:
+        best = passed[0]
+        return (
+            "DETECTED",
+            best["confidence"],
+            f"{best['supporting_fragments']} supporting fragments ({best['split_reads']} split "
+            f"reads, {best['spanning_pairs']} spanning pairs) join {best['breakpoint_5p']} to "
+            f"{best['breakpoint_3p']}",
+        )
+    if not sum(coverage.reads.values()):
+        return "INDETERMINATE", None, "no reads in the ASPSCR1 and TFE3 windows"
+    if targets and targets[0]["supporting_fragments"] > 0:
+        best = targets[0]
+        why = (
+            f"only {best['split_reads']} split reads"
+            if best["supporting_fragments"] >= t.min_support
+            else f"{best['supporting_fragments']} fragments ({t.min_support} needed)"
+        )
+        return (
+            "INDETERMINATE",
+            None,
+            f"ASPSCR1::TFE3 evidence below the detection threshold: {why}",
+        )
+    if index is None and collector.unmatched_clips:
+        return (
+            "INDETERMINATE",
+            None,
+            f"{collector.unmatched_clips} soft-clipped reads could not be checked for a partner "
+            "without the genome FASTA: rerun with --reference",
+        )
+    if fraction is None or fraction > t.negative_max_fraction:
+        shown = (
+            "no informative fragments"
+            if fraction is None
+            else (
+                f"a fusion would need to be in at least {fraction:.0%} of "
+                + ("transcripts" if rna else "alleles")
+                + " to be seen"
+            )
+        )
+        return (
+            "INDETERMINATE",
+            None,
+            f"coverage at the junction is too low to exclude the fusion ({shown}; "
+            f"NOT_DETECTED needs {t.negative_max_fraction:.0%} or less)",
+        )
+    return (
+        "NOT_DETECTED",
+        None,
+        "no ASPSCR1::TFE3 evidence, with coverage enough to have seen it",
+    )
+
+
+def _sensitivity_statement(fraction: float | None, rna: bool, t: Thresholds) -> str:
+    if fraction is None:
+        return "No fragments covered the junction regions: no sensitivity can be stated."
+    what = "of ASPSCR1/TFE3 transcripts at the junction" if rna else "allele fraction"
+    return (
+        f"At this coverage, a fusion present at {fraction:.1%} {what} or more would give at "
+        f"least {t.min_support} supporting fragments with 95% probability."
+    )
+
+
+def _reciprocal(fusions: list[dict], call: str) -> dict:
+    found = [f for f in fusions if f["kind"] == "reciprocal" and f["passed"]]
+    if found:
+        n = sum(f["supporting_fragments"] for f in found)
+        return {
+            "status": "present",
+            "fragments": n,
+            "statement": f"Reciprocal TFE3::ASPSCR1 found ({n} fragments): this points to a "
+            "balanced t(X;17), as in TFE3-rearranged renal cell carcinoma, rather than the "
+            "unbalanced der(17) typical of alveolar soft part sarcoma.",
+        }
+    statement = "No reciprocal TFE3::ASPSCR1 evidence."
+    if call == "DETECTED":
+        statement += (
+            " This fits the unbalanced der(17)t(X;17)(p11;q25) of alveolar soft part sarcoma; "
+            "absence of the reciprocal alone is not diagnostic."
+        )
+    return {"status": "absent", "fragments": 0, "statement": statement}
