@@ -19,6 +19,7 @@ filters mark evidence, they never drop it silently.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -161,9 +162,12 @@ class EvidenceCollector:
         self.t = thresholds
         self.index = index
         self.observations: list[Observation] = []
-        self.unmatched_clips = 0
+        #: Anchor ends of clips that matched no known partner (or could not be checked),
+        #: counted once per fragment: a TFE3 break with an unknown partner shows up here.
+        self.unmatched_clips: Counter[Breakend] = Counter()
         self._seen_splits: set[tuple[str, bool]] = set()
         self._seen_pairs: set[str] = set()
+        self._seen_unmatched: set[str] = set()
 
     def add(self, read: pysam.AlignedSegment) -> None:
         if read.is_unmapped or read.is_secondary or read.is_qcfail:
@@ -218,14 +222,14 @@ class EvidenceCollector:
             clips.append((Breakend(chrom, read.reference_start + 1, "above"), seq[: cigar[0][1]]))
         for anchor_end, clipped in clips:
             if self.index is None:
-                self.unmatched_clips += 1
+                self._unmatched(read, anchor_end, duplicate)
                 continue
             after = anchor_end.keeps == "below"
             hits = self.index.match(clipped, after=after)
             own = [h for h in hits if self.index.same_gene(h, anchor_end)]
             others = [h for h in hits if h not in own]
             if not others:
-                self.unmatched_clips += 1
+                self._unmatched(read, anchor_end, duplicate)
                 continue
             reason = None
             if duplicate:
@@ -242,6 +246,13 @@ class EvidenceCollector:
             self.observations.append(
                 Observation(read.query_name, "soft_clip", first, second, reason)
             )
+
+    def _unmatched(self, read: pysam.AlignedSegment, anchor: Breakend, duplicate: bool) -> None:
+        if duplicate or read.mapping_quality < self.t.min_mapq:
+            return
+        if read.query_name not in self._seen_unmatched:
+            self._seen_unmatched.add(read.query_name)
+            self.unmatched_clips[anchor] += 1
 
     # -- discordant pairs --------------------------------------------------------------------
 

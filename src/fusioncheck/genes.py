@@ -41,6 +41,11 @@ JUNCTION_EXONS: dict[str, tuple[int, ...]] = {
     THREE_PRIME_TARGET: (4, 5, 6),
 }
 
+#: TFE3 exons lost from (5') and kept in (3') every TFE3 fusion transcript joined at exons 4-6:
+#: their coverage ratio is the exon-imbalance evidence of a rearrangement.
+TFE3_LOST_EXONS = (2, 3)
+TFE3_KEPT_EXONS = (7, 8, 9)
+
 
 @dataclass(frozen=True)
 class Exon:

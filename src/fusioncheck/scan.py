@@ -37,6 +37,8 @@ from fusioncheck.evidence import FILTERS, EvidenceCollector
 from fusioncheck.genes import (
     FIVE_PRIME_TARGET,
     JUNCTION_EXONS,
+    TFE3_KEPT_EXONS,
+    TFE3_LOST_EXONS,
     THREE_PRIME_TARGET,
     GeneModels,
     load,
@@ -240,7 +242,8 @@ def scan(
 
     five_n, three_n = coverage.informative(is_rna)
     fraction = detectable_fraction(min(five_n, three_n), t.min_support)
-    call, conf, reason = _call(fusions, fraction, t, coverage, collector, index, is_rna)
+    imbalance = _tfe3_imbalance(coverage, models, t, is_rna)
+    call, conf, reason = _call(fusions, fraction, t, coverage, collector, index, is_rna, imbalance)
     result = {
         "schema_version": SCHEMA_VERSION,
         "sample": sample,
@@ -268,6 +271,8 @@ def scan(
         "fusions": fusions,
         "filters": dict(sorted(totals.items())),
         "reciprocal": _reciprocal(fusions, call),
+        "tfe3_imbalance": imbalance,
+        "unresolved_tfe3_breaks": _unresolved_tfe3_breaks(collector, models, inp, t),
         "sensitivity": {
             "informative_fragments_5p": five_n,
             "informative_fragments_3p": three_n,
@@ -282,7 +287,7 @@ def scan(
             "duplicate_rate": round(coverage.duplicates / max(1, sum(coverage.reads.values())), 4),
             "read_length": coverage.read_length,
             "paired": coverage.paired,
-            "unmatched_soft_clips": collector.unmatched_clips,
+            "unmatched_soft_clips": sum(collector.unmatched_clips.values()),
         },
     }
     return result
@@ -394,6 +399,7 @@ def _call(
     collector: EvidenceCollector,
     index: PartnerIndex | None,
     rna: bool,
+    imbalance: dict,
 ) -> tuple[str, str | None, str]:
     targets = [f for f in fusions if f["kind"] == "target"]
     passed = [f for f in targets if f["passed"]]
@@ -420,11 +426,19 @@ def _call(
             None,
             f"ASPSCR1::TFE3 evidence below the detection threshold: {why}",
         )
-    if index is None and collector.unmatched_clips:
+    if imbalance["status"] == "imbalanced":
         return (
             "INDETERMINATE",
             None,
-            f"{collector.unmatched_clips} soft-clipped reads could not be checked for a partner "
+            "TFE3 rearrangement suspected: TFE3 3' exons are over-represented against its 5' "
+            "exons, but no junction read shows the partner; confirm by FISH or another assay",
+        )
+    unchecked = sum(collector.unmatched_clips.values())
+    if index is None and unchecked:
+        return (
+            "INDETERMINATE",
+            None,
+            f"{unchecked} soft-clipped reads could not be checked for a partner "
             "without the genome FASTA: rerun with --reference",
         )
     if fraction is None or fraction > t.negative_max_fraction:
@@ -448,6 +462,71 @@ def _call(
         None,
         "no ASPSCR1::TFE3 evidence, with coverage enough to have seen it",
     )
+
+
+def _tfe3_imbalance(coverage: _Coverage, models: GeneModels, t: Thresholds, rna: bool) -> dict:
+    """3'/5' coverage of TFE3: every TFE3 fusion joined at exons 4-6 keeps exons 7-9 and loses
+    exons 2-3, so a fusion expressed without junction reads still tips the ratio."""
+    tfe3 = models.three_prime
+    counts = coverage.exon_coverage()[THREE_PRIME_TARGET]
+
+    def density(exons: tuple[int, ...]) -> tuple[int, float]:
+        n = sum(counts[e - 1] for e in exons)
+        return n, 1000 * n / sum(tfe3.exon(e).length for e in exons)
+
+    lost_n, lost = density(TFE3_LOST_EXONS)
+    kept_n, kept = density(TFE3_KEPT_EXONS)
+    block = {
+        "lost_exons": list(TFE3_LOST_EXONS),
+        "kept_exons": list(TFE3_KEPT_EXONS),
+        "reference_ratio": t.imbalance_reference_ratio,
+        "max_fold": t.imbalance_max_fold,
+    }
+    if not rna or lost_n + kept_n < t.imbalance_min_fragments:
+        why = "DNA assay" if not rna else f"only {lost_n + kept_n} fragments on TFE3 exons"
+        return {
+            **block,
+            "status": "not_assessed",
+            "ratio": None,
+            "fold": None,
+            "statement": f"TFE3 exon balance not assessed ({why}).",
+        }
+    ratio = kept / max(lost, 1000 * 0.5 / sum(tfe3.exon(e).length for e in TFE3_LOST_EXONS))
+    fold = ratio / t.imbalance_reference_ratio
+    imbalanced = fold > t.imbalance_max_fold
+    statement = (
+        f"TFE3 exons {TFE3_KEPT_EXONS[0]}-{TFE3_KEPT_EXONS[-1]} are covered {fold:.1f}-fold "
+        f"over exons {TFE3_LOST_EXONS[0]}-{TFE3_LOST_EXONS[-1]} relative to the reference"
+    )
+    statement += (
+        ": TFE3 rearrangement suspected (3' exons retained by a fusion are over-expressed)."
+        if imbalanced
+        else ": within the expected range."
+    )
+    return {
+        **block,
+        "status": "imbalanced" if imbalanced else "balanced",
+        "ratio": round(ratio, 3),
+        "fold": round(fold, 3),
+        "statement": statement,
+    }
+
+
+def _unresolved_tfe3_breaks(
+    collector: EvidenceCollector, models: GeneModels, inp: AlignmentInput, t: Thresholds
+) -> list[dict]:
+    """TFE3 exon starts where reads are soft-clipped with sequence of no known partner: a
+    TFE3 break to a partner the resources do not hold (or not checked without a FASTA)."""
+    tfe3 = models.three_prime
+    acceptors = {tfe3.acceptor(e.number): e.number for e in tfe3.exons[1:]}
+    out = []
+    for anchor, n in sorted(collector.unmatched_clips.items()):
+        exon = acceptors.get(anchor.pos)
+        # TFE3 is on minus: a fragment keeping exon n onwards keeps the bases below it.
+        if anchor.chrom == tfe3.chrom and exon is not None and anchor.keeps == "below":
+            if n >= t.min_support:
+                out.append({"exon_3p": exon, "breakpoint_3p": _locus(anchor, inp), "reads": n})
+    return out
 
 
 def _sensitivity_statement(fraction: float | None, rna: bool, t: Thresholds) -> str:
