@@ -6,12 +6,24 @@ Sequence content is arbitrary (these BAMs are scanned without a reference); the 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pysam
 
 from fusioncheck.genes import CONTIG_LENGTHS
+
+SCHEMA = json.loads(
+    (resources.files("fusioncheck") / "schemas" / "fusioncheck.schema.json").read_text()
+)
+
+
+def validate(result: dict) -> None:
+    """Raise unless ``result`` is a valid fusioncheck JSON document."""
+    jsonschema.validate(result, SCHEMA, cls=jsonschema.Draft202012Validator)
 
 
 def header(build: str = "GRCh38", style: str = "chr", sort_order: str = "coordinate") -> dict:

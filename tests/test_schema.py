@@ -1,21 +1,10 @@
 """Every scan result validates against the published JSON Schema."""
 
 import json
-from importlib import resources
 
-import jsonschema
-
-from builders import BamBuilder
+from builders import BamBuilder, validate
 from fusioncheck.output import write_result
 from fusioncheck.scan import scan
-
-SCHEMA = json.loads(
-    (resources.files("fusioncheck") / "schemas" / "fusioncheck.schema.json").read_text()
-)
-
-
-def validate(result: dict) -> None:
-    jsonschema.validate(result, SCHEMA, cls=jsonschema.Draft202012Validator)
 
 
 def test_written_json_validates_and_tsv_has_one_row_per_fusion(tmp_path):

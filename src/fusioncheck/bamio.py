@@ -109,7 +109,9 @@ def _check_sorted_and_indexed(bam: pysam.AlignmentFile, path: Path, fmt: str) ->
     # as sorted.
 
 
-def check_reference(reference: Path, contigs: dict[str, int], style: ContigStyle) -> None:
+def check_reference(
+    reference: Path, contigs: dict[str, int], style: ContigStyle, path: Path
+) -> None:
     """The FASTA must hold the target chromosomes under the BAM's names and lengths."""
     if not reference.exists():
         raise InputError(f"{reference}: reference FASTA not found")
@@ -129,7 +131,7 @@ def check_reference(reference: Path, contigs: dict[str, int], style: ContigStyle
             raise InputError(
                 f"{reference}: contig {name} is "
                 + ("missing" if found is None else f"{found:,} bp long")
-                + f" but the alignment header has {name} of {contigs[name]:,} bp. Pass the "
+                + f" but {path} has {name} of {contigs[name]:,} bp in its header. Pass the "
                 "FASTA the reads were aligned to."
             )
 
@@ -154,7 +156,7 @@ def inspect_alignment(
         detected = detect_build(contigs, style, build, path)
         _check_sorted_and_indexed(bam, path, fmt)
     if ref is not None:
-        check_reference(ref, contigs, style)
+        check_reference(ref, contigs, style, path)
     return AlignmentInput(
         path=path,
         format=fmt,

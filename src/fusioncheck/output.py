@@ -22,8 +22,8 @@ TSV_COLUMNS = (
 )  # fmt: skip
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
+def _write_temp(path: Path, text: str) -> Path:
+    """``text`` in a hidden temporary file beside ``path``, flushed to disk."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -34,10 +34,25 @@ def atomic_write(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{path}: writing failed ({exc.strerror}); nothing was kept") from exc
+    return Path(tmp)
+
+
+def atomic_write(files: dict[Path, str]) -> None:
+    """Write every file or none: all go to temporary files first, then are renamed in order
+    (so put the file whose presence means "finished" last)."""
+    done: dict[Path, Path] = {}
+    try:
+        for path, text in files.items():
+            done[path] = _write_temp(path, text)
+    except OutputError:
+        for tmp in done.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    for path, tmp in done.items():
+        os.replace(tmp, path)
 
 
 def tsv_rows(result: dict) -> list[dict]:
@@ -69,7 +84,8 @@ def write_result(result: dict, outdir: str | Path) -> list[Path]:
     tsv_path = outdir / f"{result['sample']}.fusioncheck.tsv"
     lines = ["\t".join(TSV_COLUMNS)]
     lines += ["\t".join(_cell(row[c]) for c in TSV_COLUMNS) for row in tsv_rows(result)]
-    atomic_write(tsv_path, "\n".join(lines) + "\n")
     # The JSON last: its presence means the run finished.
-    atomic_write(json_path, json.dumps(result, indent=2) + "\n")
+    atomic_write(
+        {tsv_path: "\n".join(lines) + "\n", json_path: json.dumps(result, indent=2) + "\n"}
+    )
     return [json_path, tsv_path]
