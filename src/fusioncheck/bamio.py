@@ -29,11 +29,12 @@ class AlignmentInput:
     reference: Path | None
     contig_lengths: dict[str, int]  # as named in the BAM header
 
-    def open(self) -> pysam.AlignmentFile:
+    def open(self, threads: int = 1) -> pysam.AlignmentFile:
         return pysam.AlignmentFile(
             str(self.path),
             "rc" if self.format == "CRAM" else "rb",
             reference_filename=str(self.reference) if self.reference else None,
+            threads=threads,
         )
 
 

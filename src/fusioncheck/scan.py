@@ -302,9 +302,7 @@ def _read_windows(
     coverage: _Coverage,
 ) -> None:
     try:
-        with inp.open() as bam:
-            if threads > 1:
-                bam.threads = threads  # type: ignore[attr-defined]
+        with inp.open(threads) as bam:
             for window in models.target_windows(t.flank):
                 last = -1
                 for read in bam.fetch(inp.style.to_bam(window.chrom), window.start - 1, window.end):
