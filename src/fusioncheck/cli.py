@@ -87,11 +87,111 @@ def _run_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     raise FusioncheckError("simulate is not built yet")
 
 
+# --- cohort -----------------------------------------------------------------------------------
+
+
+def _add_cohort(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "cohort",
+        help="summarise many <sample>.fusioncheck.json into one table (+ MultiQC file)",
+        description="Read per-sample results and write OUTDIR/summary.tsv (one row per sample: "
+        "call, confidence, breakpoints, supporting fragments, QC) and "
+        "OUTDIR/fusioncheck_mqc.tsv (MultiQC custom content).",
+    )
+    p.add_argument("results", nargs="*", help="<sample>.fusioncheck.json files")
+    p.add_argument(
+        "--from-file",
+        metavar="LIST",
+        help="read result paths from this file, one per line (for very large cohorts)",
+    )
+    p.add_argument("--outdir", required=True, help="directory for summary.tsv and the MultiQC file")
+
+
+def _run_cohort(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from pathlib import Path
+
+    from fusioncheck.cohort import write_cohort
+    from fusioncheck.errors import UsageError
+
+    paths = list(args.results)
+    if args.from_file:
+        try:
+            text = Path(args.from_file).read_text()
+        except OSError as exc:
+            raise UsageError(f"--from-file {args.from_file}: cannot read ({exc.strerror})") from exc
+        paths += [line.strip() for line in text.splitlines() if line.strip()]
+    if not paths:
+        raise UsageError("give at least one <sample>.fusioncheck.json (or --from-file LIST)")
+    outdir = Path(args.outdir)
+    rows = write_cohort(paths, outdir / "summary.tsv", outdir / "fusioncheck_mqc.tsv")
+    calls: dict[str, int] = {}
+    for row in rows:
+        calls[str(row["call"])] = calls.get(str(row["call"]), 0) + 1
+    print(f"{len(rows)} samples: " + ", ".join(f"{n} {call}" for call, n in sorted(calls.items())))
+    print(f"  wrote {outdir / 'summary.tsv'}\n  wrote {outdir / 'fusioncheck_mqc.tsv'}")
+    return 0
+
+
+# --- check-sheet ------------------------------------------------------------------------------
+
+
+def _add_check_sheet(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check-sheet",
+        help="check a workflow sample sheet (and, with --inspect, open each BAM/CRAM)",
+        description="Check a sample sheet (columns sample, bam, assay, optional reference and "
+        "build) and list every bad row at once. With --inspect, also open each alignment file "
+        "and check its header, index, sort order, build and reference, as scan would.",
+    )
+    p.add_argument("sheet", help="tab-separated sample sheet")
+    p.add_argument("--sample", help="check only this sample's row (with --inspect)")
+    p.add_argument("--inspect", action="store_true", help="open each BAM/CRAM and check it")
+    p.add_argument("--out", help="write what was found (JSON) to this file")
+
+
+def _run_check_sheet(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import json
+    from pathlib import Path
+
+    from fusioncheck.errors import UsageError
+    from fusioncheck.output import atomic_write
+    from fusioncheck.sheet import read_sheet
+
+    samples = read_sheet(args.sheet)
+    if args.sample:
+        samples = [s for s in samples if s.sample == args.sample]
+        if not samples:
+            raise UsageError(f"{args.sheet}: no sample {args.sample!r}")
+    found = []
+    for s in samples:
+        entry = {
+            "sample": s.sample,
+            "bam": str(s.bam),
+            "assay": s.assay,
+            "reference": str(s.reference) if s.reference else None,
+            "build": s.build,
+        }
+        if args.inspect:
+            from fusioncheck.bamio import inspect_alignment
+
+            checked = inspect_alignment(s.bam, s.reference, s.build)
+            entry.update(
+                format=checked.format, build=checked.build, contig_style=checked.style.style
+            )
+        found.append(entry)
+    if args.out:
+        atomic_write({Path(args.out): json.dumps(found, indent=2) + "\n"})
+    print(f"{args.sheet}: {len(found)} sample(s) OK" + (" (inspected)" if args.inspect else ""))
+    return 0
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "scan": (_add_scan, _run_scan),
     "simulate": (_add_simulate, _run_simulate),
+    "cohort": (_add_cohort, _run_cohort),
+    "check-sheet": (_add_check_sheet, _run_check_sheet),
 }
 
 

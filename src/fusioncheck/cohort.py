@@ -1,0 +1,207 @@
+"""Cohort summary: one row per sample from the per-sample JSON results.
+
+Two files, both rendered from the JSONs (the source of truth), never from the TSVs:
+
+``summary.tsv``          one row per sample: call, confidence, the reported ASPSCR1::TFE3
+                         breakpoints and exons, supporting fragments, reciprocal evidence,
+                         sensitivity and QC.
+``fusioncheck_mqc.tsv``  the same samples as MultiQC custom content (a table section): MultiQC
+                         picks it up by its ``_mqc.tsv`` name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from fusioncheck.errors import InputError
+from fusioncheck.output import atomic_write
+
+#: Columns of summary.tsv, in order; each is defined in docs/output.md.
+SUMMARY_COLUMNS = (
+    "sample",
+    "call",
+    "confidence",
+    "assay",
+    "build",
+    "fusion",
+    "breakpoint_5p",
+    "breakpoint_3p",
+    "exon_5p",
+    "exon_3p",
+    "intron_5p",
+    "intron_3p",
+    "transcript_5p",
+    "transcript_3p",
+    "reading_frame",
+    "type_label",
+    "split_reads",
+    "spanning_pairs",
+    "supporting_fragments",
+    "other_fusions",
+    "reciprocal",
+    "reciprocal_fragments",
+    "tfe3_imbalance",
+    "informative_fragments_5p",
+    "informative_fragments_3p",
+    "detectable_fraction",
+    "reads_in_windows",
+    "duplicate_rate",
+    "read_length",
+    "paired",
+    "call_reason",
+)
+
+#: Columns of the MultiQC table: (column, title, description).
+MQC_COLUMNS = (
+    ("call", "Call", "ASPSCR1::TFE3: DETECTED, NOT_DETECTED or INDETERMINATE"),
+    ("confidence", "Confidence", "Confidence of a DETECTED call (high/medium/low)"),
+    ("fusion", "Junction", "ASPSCR1 exon :: TFE3 exon of the reported fusion"),
+    ("supporting_fragments", "Fragments", "Fragments supporting the reported fusion"),
+    ("split_reads", "Split", "Fragments with a read across the junction"),
+    ("spanning_pairs", "Spanning", "Fragments with one mate in each gene"),
+    ("reciprocal", "Reciprocal", "TFE3::ASPSCR1 evidence: present, absent, not_assessed"),
+    ("detectable_fraction", "Detectable fraction", "Smallest fusion fraction seen with 95%"),
+    ("reads_in_windows", "Reads in windows", "Reads in the ASPSCR1 and TFE3 windows"),
+    ("duplicate_rate", "Duplicate rate", "Fraction of reads in the windows marked duplicate"),
+)
+
+
+def _reported_fusion(result: dict) -> dict | None:
+    """The fusion the call rests on: the first passing ASPSCR1::TFE3 record, else none."""
+    for fusion in result.get("fusions", []):
+        if fusion.get("kind") == "target" and fusion.get("passed"):
+            return fusion
+    return None
+
+
+def summary_row(result: dict) -> dict[str, object]:
+    """One summary row from one per-sample result document."""
+    fusion = _reported_fusion(result)
+    qc = result.get("qc", {})
+    sens = result.get("sensitivity", {})
+    row: dict[str, object] = dict.fromkeys(SUMMARY_COLUMNS)
+    row.update(
+        sample=result["sample"],
+        call=result["call"],
+        confidence=result.get("confidence"),
+        assay=result.get("assay"),
+        build=result.get("build"),
+        other_fusions=sum(
+            1 for f in result.get("fusions", []) if f is not fusion and f.get("passed")
+        ),
+        reciprocal=result.get("reciprocal", {}).get("status"),
+        reciprocal_fragments=result.get("reciprocal", {}).get("fragments"),
+        tfe3_imbalance=result.get("tfe3_imbalance", {}).get("status"),
+        informative_fragments_5p=sens.get("informative_fragments_5p"),
+        informative_fragments_3p=sens.get("informative_fragments_3p"),
+        detectable_fraction=sens.get("detectable_fraction"),
+        reads_in_windows=sum(qc.get("reads_in_windows", {}).values()),
+        duplicate_rate=qc.get("duplicate_rate"),
+        read_length=qc.get("read_length"),
+        paired=qc.get("paired"),
+        call_reason=result.get("call_reason"),
+    )
+    if fusion is not None:
+        for key in (
+            "breakpoint_5p",
+            "breakpoint_3p",
+            "exon_5p",
+            "exon_3p",
+            "intron_5p",
+            "intron_3p",
+            "transcript_5p",
+            "transcript_3p",
+            "reading_frame",
+            "type_label",
+            "split_reads",
+            "spanning_pairs",
+            "supporting_fragments",
+        ):
+            row[key] = fusion.get(key)
+        row["fusion"] = (
+            f"{fusion['five_prime_gene']} ex{fusion.get('exon_5p')}::"
+            f"{fusion['three_prime_gene']} ex{fusion.get('exon_3p')}"
+        )
+    return row
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "."
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    # Tabs or newlines inside a value would break the table.
+    return " ".join(str(value).split())
+
+
+def load_results(paths: Iterable[str | Path]) -> list[dict]:
+    """Read the per-sample JSONs, sorted by sample; :class:`InputError` names a bad file."""
+    results = []
+    for path in paths:
+        path = Path(path)
+        try:
+            result = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such result file") from None
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"{path}: not a readable fusioncheck result ({exc}); re-run its scan"
+            ) from exc
+        if not isinstance(result, dict) or "sample" not in result or "call" not in result:
+            raise InputError(f"{path}: not a fusioncheck result (no sample/call); re-run its scan")
+        results.append(result)
+    counts = Counter(r["sample"] for r in results)
+    repeated = sorted(s for s, n in counts.items() if n > 1)
+    if repeated:
+        raise InputError(f"sample(s) {', '.join(repeated)} given more than once")
+    return sorted(results, key=lambda r: r["sample"])
+
+
+def summary_tsv(rows: list[dict[str, object]]) -> str:
+    lines = ["\t".join(SUMMARY_COLUMNS)]
+    lines += ["\t".join(_cell(row[c]) for c in SUMMARY_COLUMNS) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def multiqc_tsv(rows: list[dict[str, object]]) -> str:
+    """MultiQC custom content: YAML config in ``#`` lines, then a TSV table."""
+    config = [
+        "id: 'fusioncheck'",
+        "section_name: 'fusioncheck: ASPSCR1::TFE3'",
+        "description: 'ASPSCR1::TFE3 fusion calls (alveolar soft part sarcoma) per sample; "
+        "the per-sample report is the record to sign out from.'",
+        "plot_type: 'table'",
+        "pconfig:",
+        "    id: 'fusioncheck_table'",
+        "    namespace: 'fusioncheck'",
+        "headers:",
+    ]
+    for column, title, description in MQC_COLUMNS:
+        config += [
+            f"    {column}:",
+            f"        title: '{title}'",
+            f"        description: '{description}'",
+        ]
+    lines = ["# " + line for line in config]
+    lines.append("\t".join(["Sample", *(c for c, _, _ in MQC_COLUMNS)]))
+    for row in rows:
+        lines.append("\t".join([_cell(row["sample"]), *(_cell(row[c]) for c, _, _ in MQC_COLUMNS)]))
+    return "\n".join(lines) + "\n"
+
+
+def write_cohort(
+    json_paths: Iterable[str | Path],
+    summary: str | Path,
+    multiqc: str | Path,
+) -> list[dict[str, object]]:
+    """Write the summary TSV and the MultiQC file (both or neither); return the rows."""
+    rows = [summary_row(r) for r in load_results(json_paths)]
+    if not rows:
+        raise InputError("no per-sample results given")
+    atomic_write({Path(multiqc): multiqc_tsv(rows), Path(summary): summary_tsv(rows)})
+    return rows
