@@ -1,0 +1,84 @@
+# Sample sheet, wildcard constraints and the input/param functions the rules share.
+
+import os
+import re
+import shlex
+
+import pandas as pd
+from snakemake.exceptions import WorkflowError
+
+from fusioncheck.sheet import SAMPLE_ID, SheetError, index_candidates, read_sheet
+
+# One place reads and checks the sheet (also behind `fusioncheck check-sheet`): a broken sheet
+# stops the workflow here, before any job, with every bad row in one message.
+try:
+    SAMPLE_LIST = read_sheet(config["samples"])
+except SheetError as exc:
+    raise WorkflowError(str(exc)) from None
+
+SAMPLES = {s.sample: s for s in SAMPLE_LIST}
+
+# The JSON Schema documents the sheet's columns; read_sheet has checked more (files, indexes).
+validate(
+    pd.DataFrame(
+        [
+            {
+                "sample": s.sample,
+                "bam": str(s.bam),
+                "assay": s.assay,
+                "reference": str(s.reference or ""),
+                "build": s.build,
+            }
+            for s in SAMPLE_LIST
+        ]
+    ),
+    "../schemas/samples.schema.yaml",
+)
+
+
+wildcard_constraints:
+    sample="|".join(re.escape(s) for s in sorted(SAMPLES)),
+
+
+def sample_of(wildcards):
+    return SAMPLES[wildcards.sample]
+
+
+def get_bam(wildcards):
+    return str(sample_of(wildcards).bam)
+
+
+def get_index(wildcards):
+    # read_sheet has checked that one of these exists.
+    for path in index_candidates(sample_of(wildcards).bam):
+        if path.is_file():
+            return str(path)
+    return str(index_candidates(sample_of(wildcards).bam)[0])
+
+
+def get_reference(wildcards):
+    """The sample's own FASTA, else config `reference`, else none ([])."""
+    reference = sample_of(wildcards).reference or config.get("reference") or None
+    return [str(reference)] if reference else []
+
+
+def reference_option(wildcards, input):
+    return (
+        f"--reference {shlex.quote(input.reference)}" if input.get("reference") else ""
+    )
+
+
+def get_final_outputs():
+    outputs = expand(
+        "results/scan/{sample}.fusioncheck.{ext}",
+        sample=sorted(SAMPLES),
+        ext=("json", "tsv"),
+    )
+    if config["report"]:
+        outputs += expand(
+            "results/report/{sample}.report.{ext}",
+            sample=sorted(SAMPLES),
+            ext=config["report_formats"],
+        )
+    outputs += ["results/cohort/summary.tsv", "results/cohort/fusioncheck_mqc.tsv"]
+    return outputs
