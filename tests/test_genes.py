@@ -64,3 +64,23 @@ def test_contig_style_maps_both_ways():
 def test_unknown_build_is_an_input_error():
     with pytest.raises(genes.InputError, match="unknown genome build"):
         genes.load("hg18")
+
+
+@pytest.mark.parametrize("build", genes.BUILDS)
+def test_tfe3_partner_protein_lengths_match_uniprot(build):
+    """Issue 7 partners: the annotated CDS (stop codon included) gives the UniProt canonical
+    protein (RBM10 P98175, MED15 Q96RN5, DVL2 O14641, CLTC Q00610, YAP1 P46937, HNRNPH3
+    P31942), a whole number of codons, starting in a coding exon and ending in the last one."""
+    models = genes.load(build)
+    expected = {"RBM10": 930, "MED15": 788, "DVL2": 736, "CLTC": 1675, "YAP1": 504, "HNRNPH3": 346}
+    for gene, aa in expected.items():
+        tx = models[gene]
+        coding = [e for e in tx.exons if e.cds_c_start is not None]
+        assert coding, f"{gene} has no CDS in {build}"
+        start, end = tx.cds_tx_range
+        assert (end - start + 1) == (aa + 1) * 3, gene
+        assert coding[0].cds_c_start == 1, gene
+        assert coding[-1].cds_c_end == aa * 3, gene
+        assert end <= tx.tx_length, gene
+        for a, b in zip(coding, coding[1:]):
+            assert b.cds_c_start == a.cds_c_end + 1, gene
