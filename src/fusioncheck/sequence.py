@@ -48,7 +48,8 @@ def _transcript_positions(tx: Transcript) -> tuple[int, ...]:
 
 
 class PartnerIndex:
-    """k-mer index over each known gene's genomic window and spliced transcript.
+    """k-mer index over every known gene's spliced transcript and the target genes' genomic
+    windows.
 
     :meth:`match` places a clipped sequence on the partner and returns the partner breakend
     adjacent to the junction.
@@ -67,11 +68,10 @@ class PartnerIndex:
         self.max_mismatch_rate = max_mismatch_rate
         self.models = models
         self.tracks: list[_Track] = []
+        available = set(fasta.references)
         for tx in models.transcripts.values():
-            window = models.window(tx.gene, flank)
-            seq = fasta.fetch(style.to_bam(tx.chrom), window.start - 1, window.end).upper()
-            positions = tuple(range(window.start, window.start + len(seq)))
-            self.tracks.append(_Track(tx.gene, tx.chrom, seq, positions, True))
+            if style.to_bam(tx.chrom) not in available:
+                continue  # a FASTA holding only some chromosomes: those partners go unnamed
             self.tracks.append(
                 _Track(
                     tx.gene,
@@ -81,6 +81,12 @@ class PartnerIndex:
                     tx.strand == "+",
                 )
             )
+        # Genomic windows only for the two target genes: DNA breaks fall in their introns,
+        # while a partner's RNA junction is at its exon boundaries (and DNA aligners write SA).
+        for window in models.target_windows(flank):
+            seq = fasta.fetch(style.to_bam(window.chrom), window.start - 1, window.end).upper()
+            positions = tuple(range(window.start, window.start + len(seq)))
+            self.tracks.append(_Track(window.gene, window.chrom, seq, positions, True))
         self._kmers: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for t, track in enumerate(self.tracks):
             seq = track.seq
