@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything fusioncheck, its workflow and its tests need, on Debian 12 (bookworm).
+# The one install script: README.md's first command and .ci/run both call it.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Aligners and tools the fixtures and tests use; chromium renders the HTML report to PDF.
+APT_PACKAGES=(samtools bcftools tabix rna-star bwa hisat2 chromium)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
+
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+  $SUDO apt-get install -y -q --no-install-recommends python3-pip python3-venv
+fi
+# A Debian system Python refuses pip installs unless told (PEP 668); other Pythons ignore this.
+PIP_BREAK_SYSTEM_PACKAGES=1 "$PYTHON" -m pip install -q -e ".[test]"
+
+echo "fusioncheck installed: $(fusioncheck --version), $(snakemake --version | head -1) (snakemake)"
