@@ -20,6 +20,7 @@ The Snakemake workflow (``workflow/rules/common.smk``) and ``fusioncheck check-s
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +71,8 @@ def _show(value: str) -> str:
 
 def _resolve(base: Path, value: str) -> Path:
     path = Path(value).expanduser()
-    return path if path.is_absolute() else (base / path)
+    # normpath, not resolve: keep the user's symlinks, drop the "config/../" noise.
+    return Path(os.path.normpath(path if path.is_absolute() else base / path))
 
 
 def _check_row(row: dict[str, str], base: Path) -> tuple[Sample | None, list[str]]:

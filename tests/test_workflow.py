@@ -1,0 +1,350 @@
+"""The Snakemake workflow, run for real (`snakemake --cores 2` in a subprocess).
+
+The main fixture is the bundled example itself: `.test/make_data.sh` generates its data with
+`fusioncheck simulate` into a temporary directory, beside a copy of `.test/config/`, and the
+workflow runs there once per session.  Sheet checking is tested on header-only BAMs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import jsonschema
+import pysam
+import pytest
+import yaml
+
+from fusioncheck.config import Thresholds
+from fusioncheck.sheet import SAMPLE_ID, SheetError, read_sheet
+
+REPO = Path(__file__).resolve().parent.parent
+SNAKEFILE = REPO / "workflow" / "Snakefile"
+SCHEMA = json.loads((REPO / "src/fusioncheck/schemas/fusioncheck.schema.json").read_text())
+EXPECTED = {
+    "positive_rna": "DETECTED",
+    "negative_rna": "NOT_DETECTED",
+    "low_coverage_rna": "INDETERMINATE",
+    "positive_dna": "DETECTED",
+}
+PER_SAMPLE = (
+    "results/check/{}.json",
+    "results/scan/{}.fusioncheck.json",
+    "results/scan/{}.fusioncheck.tsv",
+    "logs/check_input/{}.log",
+    "logs/scan/{}.log",
+    "logs/benchmarks/check_input/{}.tsv",
+    "logs/benchmarks/scan/{}.tsv",
+)
+
+
+def snakemake(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE),
+        "--directory", str(root), "--cores", "2", *args,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        pytest.fail(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def planned_jobs(root: Path) -> dict[str, int]:
+    """Rule -> job count of a dry run (empty when there is nothing to do)."""
+    done = snakemake(root, "-n", "--quiet", "rules")
+    counts = {}
+    for line in (done.stdout + done.stderr).splitlines():
+        match = re.fullmatch(r"\s*(\w+)\s+(\d+)\s*", line)
+        if match and match[1] != "total":
+            counts[match[1]] = int(match[2])
+    return counts
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def empty_bam(path: Path) -> Path:
+    """A valid, indexed GRCh38 BAM with no reads: enough for everything but a call."""
+    header = {
+        "HD": {"VN": "1.6", "SO": "coordinate"},
+        "SQ": [{"SN": "chr17", "LN": 83_257_441}, {"SN": "chrX", "LN": 156_040_895}],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pysam.AlignmentFile(str(path), "wb", header=header):
+        pass
+    pysam.index(str(path))
+    return path
+
+
+def write_workdir(root: Path, rows: list[str], config: str = "") -> Path:
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    (root / "config" / "samples.tsv").write_text(
+        "\n".join(["sample\tbam\tassay\treference\tbuild", *rows]) + "\n"
+    )
+    (root / "config" / "config.yaml").write_text(
+        "samples: config/samples.tsv\nthresholds: {}\n" + config
+    )
+    return root
+
+
+# --- the bundled example, run once ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("example")
+    shutil.copytree(REPO / ".test" / "config", root / "config")
+    subprocess.run(
+        ["bash", str(REPO / ".test" / "make_data.sh"), str(root / "data")],
+        check=True,
+        capture_output=True,
+    )
+    snakemake(root)
+    return root
+
+
+def test_every_output_exists_and_nothing_temporary_is_left(example: Path) -> None:
+    for sample in EXPECTED:
+        for pattern in PER_SAMPLE:
+            path = example / pattern.format(sample)
+            assert path.is_file() and path.stat().st_size > 0, path
+    for path in (
+        "results/thresholds.yaml",
+        "results/cohort/summary.tsv",
+        "results/cohort/fusioncheck_mqc.tsv",
+        "logs/cohort/cohort.log",
+        "logs/benchmarks/cohort/cohort.tsv",
+    ):
+        assert (example / path).is_file(), path
+    leftovers = [p for p in (example / "results").rglob("*") if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_each_sample_gets_its_expected_call(example: Path) -> None:
+    for sample, call in EXPECTED.items():
+        result = json.loads((example / f"results/scan/{sample}.fusioncheck.json").read_text())
+        jsonschema.validate(result, SCHEMA, cls=jsonschema.Draft202012Validator)
+        assert result["sample"] == sample
+        assert result["call"] == call, (sample, result["call_reason"])
+        tsv = (example / f"results/scan/{sample}.fusioncheck.tsv").read_text().splitlines()
+        assert tsv[0].startswith("sample\tcall")
+    dna = json.loads((example / "results/scan/positive_dna.fusioncheck.json").read_text())
+    assert dna["assay"] == "dna" and dna["build"] == "GRCh37"
+
+
+def test_check_input_records_what_it_found(example: Path) -> None:
+    found = json.loads((example / "results/check/positive_dna.json").read_text())
+    assert found == [
+        {
+            "sample": "positive_dna",
+            "bam": str(example / "data/positive_dna/sample.bam"),
+            "assay": "dna",
+            "reference": str(example / "data/positive_dna/genome.fa.gz"),
+            "build": "GRCh37",
+            "format": "BAM",
+            "contig_style": "plain",
+        }
+    ]
+
+
+def test_scan_gets_the_thresholds_section(example: Path) -> None:
+    written = yaml.safe_load((example / "results/thresholds.yaml").read_text())
+    assert set(written) == {"thresholds"}
+    result = json.loads((example / "results/scan/positive_rna.fusioncheck.json").read_text())
+    assert result["thresholds"]["min_support"] == Thresholds().min_support
+    assert "--config" in result["command"]
+
+
+def test_cohort_summary_has_one_row_per_sample(example: Path) -> None:
+    rows = {r["sample"]: r for r in read_tsv(example / "results/cohort/summary.tsv")}
+    assert {s: r["call"] for s, r in rows.items()} == EXPECTED
+    positive = rows["positive_rna"]
+    assert positive["breakpoint_5p"].startswith("chr17:")
+    assert positive["breakpoint_3p"].startswith("chrX:")
+    assert int(positive["supporting_fragments"]) >= Thresholds().min_support
+    assert positive["confidence"] in {"high", "medium", "low"}
+    assert rows["negative_rna"]["breakpoint_5p"] == "."
+    assert int(rows["negative_rna"]["reads_in_windows"]) > 0
+    mqc = read_tsv(example / "results/cohort/fusioncheck_mqc.tsv")
+    assert {r["Sample"]: r["call"] for r in mqc} == EXPECTED
+
+
+def test_benchmarks_support_the_declared_resources(example: Path) -> None:
+    """The resources in the rules came from these files; keep them honest on the fixtures."""
+    for sample in EXPECTED:
+        bench = read_tsv(example / f"logs/benchmarks/scan/{sample}.tsv")[0]
+        assert float(bench["max_rss"]) < 500  # scan: mem_mb=500
+        assert float(bench["s"]) < 600  # scan: runtime=10 (minutes)
+
+
+def test_rerun_does_nothing(example: Path) -> None:
+    assert planned_jobs(example) == {}
+
+
+def test_deleting_one_result_redoes_only_that_sample(example: Path) -> None:
+    target = example / "results/scan/negative_rna.fusioncheck.json"
+    others = {s: example / f"results/scan/{s}.fusioncheck.json" for s in EXPECTED}
+    before = {s: p.stat().st_mtime_ns for s, p in others.items() if p != target}
+    target.unlink()
+    assert planned_jobs(example) == {"scan": 1, "cohort": 1, "all": 1}
+    snakemake(example)
+    assert target.is_file()
+    assert {s: p.stat().st_mtime_ns for s, p in others.items() if p != target} == before
+    assert planned_jobs(example) == {}
+
+
+# --- the sample sheet -------------------------------------------------------------------------
+
+
+def test_sheet_paths_resolve_against_the_sheet(tmp_path: Path) -> None:
+    empty_bam(tmp_path / "data" / "a.bam")
+    (tmp_path / "sheets").mkdir()
+    sheet = tmp_path / "sheets" / "s.tsv"
+    sheet.write_text("sample\tbam\tassay\nA\t../data/a.bam\trna\n")
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    cwd = Path.cwd()
+    os.chdir(other)
+    try:
+        [sample] = read_sheet(sheet)
+    finally:
+        os.chdir(cwd)
+    assert sample.bam == tmp_path / "data" / "a.bam"
+    assert sample.build == "auto" and sample.reference is None
+
+
+def test_broken_sheet_lists_every_bad_row(tmp_path: Path) -> None:
+    bam = empty_bam(tmp_path / "a.bam")
+    unindexed = tmp_path / "u.bam"
+    shutil.copy(bam, unindexed)
+    sheet = tmp_path / "s.tsv"
+    rows = [
+        "sample\tbam\tassay\tbuild",
+        f"good\t{bam}\trna\t",  # line 2
+        f"good\t{bam}\tdna\t",  # 3: duplicate
+        f"../x\t{bam}\trna\t",  # 4: path in the ID
+        f"my sample\t{bam}\trna\t",  # 5: space
+        f"<script>\t{bam}\trna\t",  # 6: markup
+        "missing\tnone.bam\trna\t",  # 7: no such file
+        f"wrong_assay\t{bam}\tprotein\t",  # 8
+        f"wrong_build\t{bam}\trna\thg19",  # 9
+        f"noindex\t{unindexed}\trna\t",  # 10
+        f"-dash\t{bam}\trna\t",  # 11: would be read as an option
+    ]
+    sheet.write_text("\n".join(rows) + "\n")
+    with pytest.raises(SheetError) as caught:
+        read_sheet(sheet)
+    message = str(caught.value)
+    assert "9 bad row(s)" in message
+    for line in range(3, 12):
+        assert f"line {line}:" in message
+    assert "line 2:" not in message
+    needles = ["already used on line 2", "'../x'", "'my sample'", "'<script>'", "'-dash'"]
+    needles += ["does not exist", "'protein'", "'hg19'", "samtools index"]
+    for needle in needles:
+        assert needle in message
+
+
+@pytest.mark.parametrize(
+    "header, needle",
+    [
+        ("sample\tbam\tassay\tnotes", "unknown column(s) 'notes'"),
+        ("sample\tbam", "missing column(s) assay"),
+        ("sample,bam,assay", "tab-separated"),
+    ],
+)
+def test_bad_header(tmp_path: Path, header: str, needle: str) -> None:
+    sheet = tmp_path / "s.tsv"
+    sheet.write_text(header + "\n")
+    with pytest.raises(SheetError, match=re.escape(needle)):
+        read_sheet(sheet)
+
+
+def test_cram_needs_a_reference(tmp_path: Path) -> None:
+    cram = tmp_path / "a.cram"
+    cram.write_bytes(b"")
+    (tmp_path / "a.cram.crai").write_bytes(b"")
+    sheet = tmp_path / "s.tsv"
+    sheet.write_text(f"sample\tbam\tassay\nc\t{cram}\trna\n")
+    with pytest.raises(SheetError, match="give its genome FASTA"):
+        read_sheet(sheet)
+
+
+def test_broken_sheet_stops_the_workflow_before_any_job(tmp_path: Path) -> None:
+    bam = empty_bam(tmp_path / "data" / "a.bam")
+    root = write_workdir(tmp_path, [f"ok\t{bam}\trna\t\t", f"../evil\t{bam}\trna\t\t"])
+    done = snakemake(root, check=False)
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert "1 bad row(s)" in output and "'../evil'" in output
+    assert not (root / "results").exists()
+
+
+def test_a_bad_bam_fails_its_own_sample_only(tmp_path: Path) -> None:
+    good = empty_bam(tmp_path / "data" / "good.bam")
+    bad = tmp_path / "data" / "bad.bam"
+    bad.write_bytes(b"this is not a BAM file")
+    shutil.copy(f"{good}.bai", f"{bad}.bai")
+    root = write_workdir(tmp_path, [f"good\t{good}\trna\t\t", f"bad\t{bad}\trna\t\t"])
+    done = snakemake(root, check=False)
+    assert done.returncode != 0
+    assert (root / "results/scan/good.fusioncheck.json").is_file()
+    assert not (root / "results/scan/bad.fusioncheck.json").exists()
+    assert not (root / "results/check/bad.json").exists()
+    assert "samtools quickcheck" in (root / "logs/check_input/bad.log").read_text()
+    assert not (root / "results/cohort/summary.tsv").exists()  # no summary missing a sample
+
+
+# --- lint, format, schemas, CI ----------------------------------------------------------------
+
+
+def test_snakemake_lint_is_clean(tmp_path: Path) -> None:
+    bam = empty_bam(tmp_path / "data" / "a.bam")
+    root = write_workdir(tmp_path, [f"a\t{bam}\trna\t\t"], config="report: true\n")
+    done = snakemake(root, "--lint", check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Lints for" not in output
+
+
+def test_snakefmt_is_clean() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", str(REPO / "workflow")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_schemas_agree_with_the_code() -> None:
+    samples = yaml.safe_load((REPO / "workflow/schemas/samples.schema.yaml").read_text())
+    assert samples["properties"]["sample"]["pattern"] == SAMPLE_ID.pattern
+    config = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    thresholds = config["properties"]["thresholds"]["properties"]
+    defaults = Thresholds()
+    assert set(thresholds) == {f.name for f in fields(Thresholds)}, (
+        "config.schema.yaml's thresholds must list every field of fusioncheck.config.Thresholds"
+    )
+    for name, spec in thresholds.items():
+        assert spec["default"] == getattr(defaults, name), name
+    for name, spec in config["properties"].items():
+        assert "description" in spec and ("default" in spec or name == "samples"), name
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```(?:bash|sh)?\n(.*?)```", readme, flags=re.S)
+    setup, tests = blocks[0].strip(), blocks[1].strip()
+    assert "\n" not in setup and "\n" not in tests
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    assert any(line.strip().startswith(tests) for line in ci), tests
