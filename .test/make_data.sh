@@ -17,9 +17,9 @@ sim() {  # sim NAME [simulate options...]; skipped when already there
 # RNA-seq, STAR chimeric output (SA tags), GRCh38: the positive control -> DETECTED.
 sim positive_rna --seed 1
 # The same library without the fusion, normal coverage -> NOT_DETECTED.
-sim negative_rna --seed 2 --fusion-fragments 0
+sim negative_rna --seed 2 --fusion-fragments 0 --background 600
 # Too few reads at the junction exons to exclude the fusion -> INDETERMINATE.
-sim low_coverage_rna --seed 3 --fusion-fragments 0 --background 0.02
+sim low_coverage_rna --seed 3 --fusion-fragments 0 --background 40
 # DNA panel, BWA-MEM, GRCh37 with plain contig names (17, X): genomic break -> DETECTED.
 sim positive_dna --seed 4 --assay dna --aligner bwa --build GRCh37 --contig-style plain
 

@@ -63,9 +63,11 @@ def get_reference(wildcards):
 
 
 def reference_option(wildcards, input):
-    return (
-        f"--reference {shlex.quote(input.reference)}" if input.get("reference") else ""
+    # A named input from a function returning a list is a list (empty: no reference).
+    references = (
+        input.reference if isinstance(input.reference, list) else [input.reference]
     )
+    return " ".join(f"--reference {shlex.quote(str(r))}" for r in references if r)
 
 
 def get_final_outputs():
