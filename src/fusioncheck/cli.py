@@ -279,6 +279,69 @@ def _run_check_sheet(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+# --- report -----------------------------------------------------------------------------------
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="render <sample>.fusioncheck.json as HTML + PDF report and VCF (or a cohort page)",
+        description="Render each result as OUTDIR/SAMPLE.report.html (self-contained), "
+        "OUTDIR/SAMPLE.report.pdf (printed by headless Chromium) and OUTDIR/SAMPLE.vcf (VCF "
+        "4.3 BND records). With --cohort, write one summary page (--out) linking every "
+        "sample's report.",
+    )
+    p.add_argument("results", nargs="+", help="<sample>.fusioncheck.json files")
+    p.add_argument("--outdir", help="directory for the per-sample reports")
+    p.add_argument("--cohort", action="store_true", help="write a cohort summary page")
+    p.add_argument("--out", help="with --cohort: the summary page to write (e.g. cohort.html)")
+    p.add_argument(
+        "--report-dir",
+        help="with --cohort: where the per-sample reports are (default: --outdir if given, "
+        "else the directory of --out)",
+    )
+    p.add_argument("--no-pdf", action="store_true", help="write HTML and VCF only")
+    p.add_argument(
+        "--chromium",
+        help="Chromium/Chrome executable for the PDF (default: $FUSIONCHECK_CHROMIUM, then "
+        "chromium, chromium-browser, google-chrome on PATH)",
+    )
+
+
+def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from fusioncheck.errors import UsageError
+    from fusioncheck.report import load_result, write_cohort_report, write_sample_report
+    from fusioncheck.report.pdf import PdfEngineError, find_chromium, html_to_pdf
+
+    if args.cohort and not args.out:
+        raise UsageError("--cohort needs --out PAGE.html")
+    if not args.cohort and not args.outdir:
+        raise UsageError("give --outdir DIR for the reports (or --cohort --out PAGE.html)")
+    if args.out and not args.cohort:
+        raise UsageError("--out is for the cohort page: add --cohort, or use --outdir")
+    results = [(path, load_result(path)) for path in args.results]  # all valid before writing
+    written = []
+    if args.outdir:
+        for path, result in results:
+            paths = write_sample_report(result, args.outdir, make_pdf=False, source=str(path))
+            print(f"{result['sample']}: {result['call']}")
+            print(f"  wrote {paths.html}\n  wrote {paths.vcf}")
+            written.append(paths)
+    if args.cohort:
+        page = write_cohort_report(args.results, args.out, args.report_dir or args.outdir)
+        print(f"  wrote {page}")
+    if written and not args.no_pdf:
+        try:
+            engine = find_chromium(args.chromium)
+        except PdfEngineError as exc:
+            raise PdfEngineError(f"HTML and VCF written; PDF not written: {exc}") from exc
+        for paths in written:
+            pdf = paths.html.with_name(paths.html.name.removesuffix(".html") + ".pdf")
+            html_to_pdf(paths.html, pdf, engine)
+            print(f"  wrote {pdf}")
+    return 0
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
@@ -286,6 +349,7 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "simulate": (_add_simulate, _run_simulate),
     "cohort": (_add_cohort, _run_cohort),
     "check-sheet": (_add_check_sheet, _run_check_sheet),
+    "report": (_add_report, _run_report),
 }
 
 

@@ -1,0 +1,458 @@
+"""The self-contained HTML report (and the cohort page).
+
+One file: inline CSS, figures as inline SVG, no script, no external reference of any kind; a
+Content-Security-Policy forbids scripts and every network request, so even a string that
+escaped escaping could not run or fetch anything.  Every value from the JSON passes through
+:func:`esc`; only :class:`Markup` (built here) is inserted as is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html import escape
+from pathlib import Path
+from urllib.parse import quote
+
+from fusioncheck import __version__
+from fusioncheck.evidence import FILTERS
+from fusioncheck.genes import GeneModels
+from fusioncheck.report import figures, text
+
+#: Section ids and titles, in the order a pathologist reads them.  Tests and docs use these.
+SECTIONS = (
+    ("sample", "1. Sample and test"),
+    ("result", "2. Result"),
+    ("evidence", "3. Evidence"),
+    ("figures", "4. Figures"),
+    ("interpretation", "5. Interpretation"),
+    ("method", "6. Method and limitations"),
+    ("references", "References"),
+)
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class Markup(str):
+    """A string that is already HTML."""
+
+
+def esc(value: object) -> Markup:
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return Markup("–")
+    return Markup(escape(str(value), quote=True))
+
+
+def join(parts) -> Markup:
+    return Markup("".join(esc(p) for p in parts))
+
+
+def file_stem(sample: str) -> str:
+    """The sample ID as a file name: characters outside ``[A-Za-z0-9._-]`` become ``_``
+    (scan only accepts such IDs; a hand-edited JSON may not)."""
+    stem = _SAFE_NAME.sub("_", sample).lstrip(".")
+    return stem or "sample"
+
+
+def _css_string(value: str) -> str:
+    """A CSS string literal; everything outside a safe set is hex-escaped, so the value
+    cannot close the string, the rule or the style element."""
+    out = []
+    for c in value:
+        out.append(c if c.isalnum() and c.isascii() or c in " ._-" else f"\\{ord(c):x} ")
+    return '"' + "".join(out) + '"'
+
+
+def _table(rows, cls: str = "kv", head=None) -> Markup:
+    html = [f'<table class="{cls}">']
+    if head:
+        html.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead>")
+    html.append("<tbody>")
+    for row in rows:
+        first, *rest = row
+        cells = f'<th scope="row">{esc(first)}</th>' + "".join(f"<td>{esc(c)}</td>" for c in rest)
+        html.append(f"<tr>{cells}</tr>")
+    html.append("</tbody></table>")
+    return Markup("".join(html))
+
+
+def _p(content: object, cls: str | None = None) -> Markup:
+    attr = f' class="{cls}"' if cls else ""
+    return Markup(f"<p{attr}>{esc(content)}</p>")
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def _section(sid: str, body: list[Markup]) -> Markup:
+    title = dict(SECTIONS)[sid]
+    return Markup(f'<section id="{sid}"><h2>{esc(title)}</h2>' + "".join(body) + "</section>")
+
+
+def _sample_section(r: dict) -> Markup:
+    checksum = r["input"]["checksum"]
+    rows = [
+        ("Sample", r["sample"]),
+        ("Assay", text.ASSAY_NAMES.get(r["assay"], r["assay"])),
+        ("Analysis date", r["run"].get("finished") or r["run"].get("started")),
+        ("Software", f"fusioncheck {r['tool']['version']} (report {__version__})"),
+        ("Genome build", f"{r['build']} (contig names: {r['contig_style']})"),
+        ("Input file", f"{r['input']['path']} ({r['input']['format']}, "
+         f"{r['input']['size_bytes']:,} bytes)"),
+        ("Checksum", Markup(
+            f"{esc(text.CHECKSUM_NAMES.get(checksum['algorithm'], checksum['algorithm']))}"
+            f'<br><code class="hash">{esc(checksum["value"])}</code>')),
+        ("Reference FASTA", r["input"]["reference"] or "none given"),
+        ("Command", Markup(f"<code>{esc(r['command'])}</code>")),
+    ]  # fmt: skip
+    return _section("sample", [_table(rows)])
+
+
+def _result_section(r: dict) -> Markup:
+    call = r["call"]
+    cls = {"DETECTED": "detected", "NOT_DETECTED": "negative"}.get(call, "indeterminate")
+    label = call.replace("_", " ")
+    body = [
+        Markup(
+            f'<div class="result {cls}"><div class="call">{esc(label)}</div>'
+            f'<p class="sentence">{esc(text.result_sentence(r))}</p></div>'
+        )
+    ]
+    extra = text.additional_findings(r)
+    if extra:
+        body.append(
+            Markup('<ul class="findings">' + "".join(f"<li>{esc(x)}</li>" for x in extra) + "</ul>")
+        )
+    if call != "DETECTED":
+        body.append(_p(f"Reason: {r['call_reason']}", "reason"))
+    return _section("result", body)
+
+
+def _filters_text(filters: dict) -> str:
+    removed = [f"{name} {n:,}" for name, n in sorted(filters.items()) if n]
+    return ", ".join(removed) if removed else "none removed"
+
+
+def _fusion_table(fusions: list[dict]) -> Markup:
+    def status(f: dict) -> str:
+        return "reported (passed)" if f["passed"] else "listed only (did not pass)"
+
+    fields = [
+        ("Kind", lambda f: {"target": "ASPSCR1::TFE3", "reciprocal": "reciprocal",
+                            "other_partner": "other partner"}.get(f["kind"], f["kind"])),
+        ("Status", status),
+        ("5' breakpoint", lambda f: f["breakpoint_5p"]),
+        ("3' breakpoint", lambda f: f["breakpoint_3p"]),
+        ("Precision", lambda f: f["breakpoint_precision"]),
+        ("5' exon (last kept)", lambda f: f["exon_5p"]),
+        ("3' exon (first kept)", lambda f: f["exon_3p"]),
+        ("5' / 3' intron (DNA)", lambda f: f"{text.fmt_number(f['intron_5p'])} / "
+                                           f"{text.fmt_number(f['intron_3p'])}"),
+        ("5' transcript", lambda f: f["transcript_5p"]),
+        ("3' transcript", lambda f: f["transcript_3p"]),
+        ("Split reads", lambda f: text.fmt_number(f["split_reads"])),
+        ("Spanning pairs", lambda f: text.fmt_number(f["spanning_pairs"])),
+        ("Supporting fragments", lambda f: text.fmt_number(f["supporting_fragments"])),
+        ("Reading frame", lambda f: f["reading_frame"]),
+        ("Junction confidence", lambda f: f["confidence"]),
+        ("Literature type", lambda f: f"corresponds to {f['type_label']}"
+                                      if f["type_label"] else None),
+        ("Predicted protein", lambda f: f["fusion_protein"]),
+        ("Removed by filters", lambda f: _filters_text(f["filters"])),
+    ]  # fmt: skip
+    head = ["", *(text.fusion_name(f) for f in fusions)]
+    rows = [(label, *(get(f) for f in fusions)) for label, get in fields]
+    return _table(rows, "grid", head)
+
+
+def _evidence_section(r: dict) -> Markup:
+    body: list[Markup] = [Markup("<h3>Fusion junctions</h3>")]
+    if r["fusions"]:
+        shown = r["fusions"][:6]
+        body.append(_fusion_table(shown))
+        if len(r["fusions"]) > len(shown):
+            body.append(_p(f"{len(r['fusions']) - len(shown)} further records are in the JSON."))
+    else:
+        body.append(_p("No fusion junction was found in the ASPSCR1 and TFE3 regions."))
+
+    body.append(Markup("<h3>Filters applied (whole scan)</h3>"))
+    frows = [(name, text.fmt_number(n), FILTERS.get(name, "")) for name, n in r["filters"].items()]
+    body.append(
+        _table(frows, "grid", ["Filter", "Records removed", "Artefact it removes"])
+        if frows
+        else _p("No filter counts were recorded.")
+    )
+
+    qc, sens = r["qc"], r["sensitivity"]
+    reads = ", ".join(f"{g} {n:,}" for g, n in qc["reads_in_windows"].items()) or "none"
+    junction_cov = ", ".join(
+        f"{k} {text.fmt_number(v)}" for k, v in qc["junction_exon_coverage"].items()
+    )
+    df = sens["detectable_fraction"]
+    rows = [
+        ("Reads in gene windows", reads),
+        ("Junction-exon coverage (fragments)", junction_cov or "–"),
+        ("Duplicate rate", f"{qc['duplicate_rate'] * 100:.1f}%"),
+        ("Read length / paired", f"{qc['read_length']} / {'yes' if qc['paired'] else 'no'}"),
+        ("Informative fragments 5' / 3'", f"{text.fmt_number(sens['informative_fragments_5p'])}"
+         f" / {text.fmt_number(sens['informative_fragments_3p'])}"),
+        ("Detectable fusion fraction (95%)", "–" if df is None else f"{df * 100:.1f}%"),
+        ("Minimum supporting fragments", sens["min_support"]),
+        ("Sensitivity", sens["statement"]),
+        ("Reciprocal TFE3::ASPSCR1", f"{r['reciprocal']['status']} "
+         f"({r['reciprocal']['fragments']} fragments)"),
+        ("TFE3 exon balance", f"{r['tfe3_imbalance']['status']}: "
+         f"{r['tfe3_imbalance']['statement']}"),
+    ]  # fmt: skip
+    body += [Markup("<h3>Quality control and sensitivity</h3>"), _table(rows)]
+    if r["unresolved_tfe3_breaks"]:
+        urows = [
+            (f"TFE3 exon {b['exon_3p']}", b["breakpoint_3p"], text.fmt_number(b["reads"]))
+            for b in r["unresolved_tfe3_breaks"]
+        ]
+        body += [
+            Markup("<h3>TFE3 breaks with no known partner</h3>"),
+            _table(urows, "grid", ["Exon start", "Position", "Reads"]),
+        ]
+    return _section("evidence", body)
+
+
+def _figures_section(r: dict, models: GeneModels) -> Markup:
+    body: list[Markup] = []
+    drawn = [f for f in r["fusions"] if f["passed"]][:4]
+    n = 0
+    for fusion in drawn:
+        n += 1
+        body.append(
+            Markup(
+                f"<figure>{figures.fusion_diagram(fusion, models)}<figcaption>Figure {n}. "
+                f"{esc(text.fusion_name(fusion))}: exons of both partners to scale (introns "
+                "shortened, 5' to 3' left to right whatever the strand); filled exons are kept "
+                "in the fusion, the dashed red lines mark the breakpoints.</figcaption></figure>"
+            )
+        )
+    if not drawn:
+        n += 1
+        body.append(
+            Markup(
+                f"<figure>{figures.junction_region_diagram(models)}<figcaption>Figure {n}. No "
+                "fusion passed the support rules. The exons at the known ASPS junctions "
+                "(ASPSCR1 exon 7; TFE3 exons 4-6) are filled.</figcaption></figure>"
+            )
+        )
+    coverage = r["qc"].get("exon_coverage", {})
+    genes = [g for g in ("ASPSCR1", "TFE3") if g in coverage]
+    genes += [g for g in coverage if g not in genes]
+    for gene in genes:
+        n += 1
+        body.append(
+            Markup(
+                f"<figure>{figures.coverage_chart(gene, coverage[gene], models)}"
+                f"<figcaption>Figure {n}. {esc(gene)}: fragments overlapping each exon, "
+                "scaled to fragments per kb of exon.</figcaption></figure>"
+            )
+        )
+    if not genes:
+        body.append(_p("Per-exon coverage is not in this result file."))
+    return _section("figures", body)
+
+
+def _interpretation_section(r: dict) -> Markup:
+    body = []
+    for title, paragraphs in text.interpretation(r):
+        body.append(Markup(f"<h3>{esc(title)}</h3>"))
+        body += [_p(p) for p in paragraphs]
+    return _section("interpretation", body)
+
+
+def _method_section(r: dict) -> Markup:
+    body = [_p(p) for p in text.method_text(r)]
+    th = ", ".join(f"{k} = {v}" for k, v in r["thresholds"].items())
+    body.append(_p(f"Thresholds used: {th}.", "small"))
+    return _section("method", body)
+
+
+def _references_section() -> Markup:
+    items = "".join(f"<li>{esc(ref.text)}</li>" for ref in text.REFERENCES)
+    return _section("references", [Markup(f'<ol class="refs">{items}</ol>')])
+
+
+# --- page -------------------------------------------------------------------------------------
+
+_STYLE = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+  @bottom-left { content: FOOTER; font: 8pt Arial, Helvetica, sans-serif; color: #555; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages);
+                  font: 8pt Arial, Helvetica, sans-serif; color: #555; } }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font: 10.5pt/1.45 Arial, Helvetica, sans-serif; color: #111; margin: 0 auto;
+       max-width: 190mm; padding: 12px 16px 32px; background: #fff; }
+header.top { border-bottom: 2px solid #1f2f3f; padding-bottom: 6px; margin-bottom: 10px; }
+header.top h1 { font-size: 16pt; margin: 0; }
+header.top .sub { color: #444; font-size: 9.5pt; }
+h2 { font-size: 12.5pt; margin: 18px 0 6px; padding-bottom: 2px; border-bottom: 1px solid #999; }
+h3 { font-size: 10.5pt; margin: 12px 0 4px; }
+p { margin: 4px 0 6px; }
+table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; font-size: 9.5pt; }
+th, td { text-align: left; vertical-align: top; padding: 3px 6px; border: 1px solid #c8c8c8;
+         overflow-wrap: anywhere; }
+table.kv th { width: 32%; background: #f3f3f3; font-weight: 600; }
+table.grid thead th { background: #e8ecf0; }
+table.grid tbody th { background: #f6f6f6; font-weight: 600; width: 24%; }
+code { font: 8.5pt/1.3 "DejaVu Sans Mono", Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+.result { border: 2px solid #555; border-left-width: 10px; padding: 8px 12px; margin: 6px 0;
+          break-inside: avoid; }
+.result .call { font-size: 15pt; font-weight: bold; letter-spacing: .02em; }
+.result .sentence { font-size: 11.5pt; margin: 4px 0 0; }
+.result.detected { border-color: #8b1a1a; } .result.detected .call { color: #8b1a1a; }
+.result.negative { border-color: #1d5e2e; } .result.negative .call { color: #1d5e2e; }
+.result.indeterminate { border-color: #8a5a00; } .result.indeterminate .call { color: #8a5a00; }
+ul.findings { margin: 6px 0; padding-left: 20px; }
+.reason, .small { font-size: 9pt; color: #333; }
+figure { margin: 8px 0 12px; break-inside: avoid; }
+figcaption { font-size: 9pt; color: #333; margin-top: 2px; }
+svg { display: block; height: auto; }
+ol.refs { font-size: 9pt; padding-left: 22px; } ol.refs li { margin-bottom: 3px; }
+.signoff { margin-top: 18px; border: 1px solid #999; padding: 8px 12px; break-inside: avoid;
+           font-size: 9.5pt; }
+.signoff span { display: inline-block; min-width: 30%; margin-right: 3%; padding-top: 18px;
+                border-bottom: 1px solid #333; }
+footer { margin-top: 14px; font-size: 8pt; color: #555; }
+@media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; }
+               h3 { break-after: avoid; } }
+"""
+
+
+def _page(title: str, footer: str, body: list[Markup]) -> str:
+    style = _STYLE.replace("FOOTER", _css_string(footer))
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>{esc(title)}</title><style>{style}</style></head><body>"
+        + "".join(body)
+        + "</body></html>\n"
+    )
+
+
+def render_sample(result: dict, models: GeneModels, source: str | None = None) -> str:
+    """The HTML report of one result document."""
+    r = result
+    head = Markup(
+        '<header class="top"><h1>ASPSCR1::TFE3 fusion report</h1>'
+        f'<div class="sub">Sample <strong>{esc(r["sample"])}</strong> · '
+        f"{esc(text.ASSAY_NAMES.get(r['assay'], r['assay']))} · {esc(r['build'])} · "
+        f"fusioncheck {esc(r['tool']['version'])} · for diagnostic support; interpret with "
+        "histology</div></header>"
+    )
+    signoff = Markup(
+        '<div class="signoff">Reviewed by (pathologist): <span></span> Date: <span></span></div>'
+    )
+    footer = Markup(
+        f"<footer>Rendered from {esc(source or 'the result JSON')} by fusioncheck "
+        f"{esc(__version__)}. The JSON result is the record of this analysis; this page "
+        "renders it.</footer>"
+    )
+    body = [
+        head,
+        _sample_section(r),
+        _result_section(r),
+        _evidence_section(r),
+        _figures_section(r, models),
+        _interpretation_section(r),
+        _method_section(r),
+        _references_section(),
+        signoff,
+        footer,
+    ]
+    return _page(
+        f"fusioncheck report: {r['sample']}",
+        f"fusioncheck · sample {r['sample']} · {r['call'].replace('_', ' ')}",
+        body,
+    )
+
+
+def _junction_label(result: dict) -> str:
+    fusion = text.reported_target(result)
+    if fusion is None:
+        return "–"
+    label = f"ASPSCR1 ex{fusion['exon_5p']}::TFE3 ex{fusion['exon_3p']}"
+    return label + (f" ({fusion['type_label']})" if fusion["type_label"] else "")
+
+
+def render_cohort(items: list[tuple[dict, str]]) -> str:
+    """The cohort page: one row per sample, each linking its report (``href`` relative to the
+    cohort page)."""
+    calls = Counter(r["call"] for r, _ in items)
+    summary = ", ".join(f"{n} {c.replace('_', ' ')}" for c, n in sorted(calls.items()))
+    head = ["Sample", "Call", "Confidence", "Junction", "Fragments (split / spanning)",
+            "Other TFE3 fusions", "Reciprocal", "Detectable fraction", "Reads in windows",
+            "Reason"]  # fmt: skip
+    rows = []
+    for r, href in items:
+        fusion = text.reported_target(r)
+        support = (
+            f"{fusion['supporting_fragments']} ({fusion['split_reads']} / "
+            f"{fusion['spanning_pairs']})"
+            if fusion
+            else "–"
+        )
+        others = ", ".join(text.fusion_name(f) for f in text.other_partner_fusions(r)) or "–"
+        df = r["sensitivity"]["detectable_fraction"]
+        cells = [
+            Markup(f'<a href="{esc(href)}">{esc(r["sample"])}</a>'),
+            Markup(f'<strong class="c-{esc(r["call"].lower())}">'
+                   f'{esc(r["call"].replace("_", " "))}</strong>'),
+            r["confidence"],
+            _junction_label(r),
+            support,
+            others,
+            f"{r['reciprocal']['status']} ({r['reciprocal']['fragments']})",
+            "–" if df is None else f"{df * 100:.1f}%",
+            text.fmt_number(sum(r["qc"]["reads_in_windows"].values())),
+            r["call_reason"],
+        ]  # fmt: skip
+        rows.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    table = Markup(
+        '<table class="grid cohort"><thead><tr>'
+        + "".join(f"<th>{esc(h)}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+    body = [
+        Markup(
+            '<header class="top"><h1>ASPSCR1::TFE3 fusion: cohort summary</h1>'
+            f'<div class="sub">{len(items)} samples: {esc(summary)} · fusioncheck '
+            f"{esc(__version__)}</div></header>"
+        ),
+        _section_plain("Samples", [table]),
+        _p(
+            "Each sample name links to its full report. A DETECTED result supports, and does "
+            "not replace, histology, TFE3 immunohistochemistry and FISH; NOT DETECTED holds "
+            "only at the sensitivity stated for that sample.",
+            "small",
+        ),
+    ]
+    return _page("fusioncheck cohort summary", "fusioncheck cohort summary", body).replace(
+        "max-width: 190mm", "max-width: 277mm"
+    )
+
+
+def _section_plain(title: str, body: list[Markup]) -> Markup:
+    return Markup(f'<section id="samples"><h2>{esc(title)}</h2>' + "".join(body) + "</section>")
+
+
+def relative_href(target: Path, page: Path) -> str:
+    """URL of ``target`` relative to the directory of ``page``, percent-encoded."""
+    import os
+
+    rel = os.path.relpath(target.resolve(), page.resolve().parent)
+    return quote(Path(rel).as_posix())

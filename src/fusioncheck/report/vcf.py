@@ -1,0 +1,199 @@
+"""VCF 4.3 with a pair of BND records for every fusion in the result JSON.
+
+Bracket notation (VCF 4.3, section 5.4): a breakend keeps the sequence either below its
+position (the join is after the REF base: ``t]p]`` / ``t[p[``) or above it (the join is before
+it: ``]p]t`` / ``[p[t``), and the bracket shows which side the mate keeps (``]`` = the mate
+keeps the part below its position, ``[`` = above).  A 5' partner keeps its 5' part: below the
+break on the ``+`` strand, above it on ``-``.  A 3' partner keeps its 3' part: above on ``+``,
+below on ``-``.  ASPSCR1(+)::TFE3(-) therefore writes ``N]chrX:49034251]`` at ASPSCR1 and
+``N]chr17:81996846]`` at TFE3; the reciprocal TFE3::ASPSCR1 keeps the parts above on both sides.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pysam
+
+from fusioncheck.genes import GeneModels
+
+#: Primary assembly contig lengths (chr-style names), for the VCF header.
+CONTIGS: dict[str, dict[str, int]] = {
+    "GRCh38": {
+        "chr1": 248956422, "chr2": 242193529, "chr3": 198295559, "chr4": 190214555,
+        "chr5": 181538259, "chr6": 170805979, "chr7": 159345973, "chr8": 145138636,
+        "chr9": 138394717, "chr10": 133797422, "chr11": 135086622, "chr12": 133275309,
+        "chr13": 114364328, "chr14": 107043718, "chr15": 101991189, "chr16": 90338345,
+        "chr17": 83257441, "chr18": 80373285, "chr19": 58617616, "chr20": 64444167,
+        "chr21": 46709983, "chr22": 50818468, "chrX": 156040895, "chrY": 57227415,
+    },
+    "GRCh37": {
+        "chr1": 249250621, "chr2": 243199373, "chr3": 198022430, "chr4": 191154276,
+        "chr5": 180915260, "chr6": 171115067, "chr7": 159138663, "chr8": 146364022,
+        "chr9": 141213431, "chr10": 135534747, "chr11": 135006516, "chr12": 133851895,
+        "chr13": 115169878, "chr14": 107349540, "chr15": 102531392, "chr16": 90354753,
+        "chr17": 81195210, "chr18": 78077248, "chr19": 59128983, "chr20": 63025520,
+        "chr21": 48129895, "chr22": 51304566, "chrX": 155270560, "chrY": 59373566,
+    },
+}  # fmt: skip
+
+INFO_LINES = (
+    ("SVTYPE", "1", "String", "Type of structural variant"),
+    ("MATEID", "1", "String", "ID of the mate breakend"),
+    ("IMPRECISE", "0", "Flag", "Breakpoint inferred from spanning pairs only"),
+    ("FUSION", "1", "String", "Fusion in transcription order, 5' gene::3' gene"),
+    ("KIND", "1", "String", "target (ASPSCR1::TFE3), reciprocal or other_partner"),
+    ("PARTNER_SIDE", "1", "String", "This breakend is the 5' or the 3' partner (5p/3p)"),
+    ("GENE", "1", "String", "Gene (or locus) of this breakend"),
+    ("TRANSCRIPT", "1", "String", "Versioned transcript IDs of this gene, |-separated"),
+    ("EXON", "1", "Integer", "Exon of this gene at the fusion junction (last 5' / first 3')"),
+    ("INTRON", "1", "Integer", "DNA: intron of this gene holding the genomic break"),
+    ("SR", "1", "Integer", "Fragments with a read across the junction"),
+    ("PE", "1", "Integer", "Spanning pairs (one mate in each partner, no junction read)"),
+    ("SU", "1", "Integer", "Supporting fragments"),
+    ("FRAME", "1", "String", "Reading frame of the fusion transcript"),
+    ("CONFIDENCE", "1", "String", "Confidence of this junction (high/medium/low)"),
+    ("TYPE_LABEL", "1", "String", "Literature junction type this corresponds to (inferred)"),
+    ("ORIENTATION_ASSUMED", "0", "Flag", "Partner strand unknown: orientation assumed (+)"),
+)
+
+FILTER_LINES = (
+    ("low_support", "Fewer supporting fragments than min_support"),
+    ("no_split_read", "Fewer reads across the junction than min_split_reads"),
+    ("not_passed", "Listed for information; did not pass the support rules"),
+)
+
+_ENCODE = {c: f"%{ord(c):02X}" for c in "%;=, \t\r\n"}
+
+
+def _info_string(value: object) -> str:
+    """VCF 4.3 percent encoding for the characters an INFO value may not hold."""
+    text = str(value).replace(" / ", "|")
+    return "".join(_ENCODE.get(c, c) for c in text)
+
+
+def _split(position: str) -> tuple[str, int]:
+    chrom, _, pos = position.rpartition(":")
+    return chrom, int(pos)
+
+
+def _keeps_below(gene: str, side: str, models: GeneModels) -> tuple[bool, bool]:
+    """(keeps the part below the position, orientation assumed) for one breakend."""
+    tx = models.transcripts.get(gene)
+    strand = tx.strand if tx is not None else "+"
+    below = (strand == "+") if side == "5p" else (strand == "-")
+    return below, tx is None
+
+
+def bnd_alt(own_below: bool, mate_chrom: str, mate_pos: int, mate_below: bool, ref: str = "N"):
+    """The ALT of a breakend in VCF bracket notation."""
+    bracket = "]" if mate_below else "["
+    mate = f"{bracket}{mate_chrom}:{mate_pos}{bracket}"
+    return f"{ref}{mate}" if own_below else f"{mate}{ref}"
+
+
+def _contig_name(chrom: str, style: str) -> str:
+    return chrom if style == "chr" else chrom.removeprefix("chr")
+
+
+def _v43_header() -> pysam.VariantHeader:
+    """An empty VCFv4.3 header.  pysam's VariantHeader() is fixed at 4.2 and its version is
+    read-only, but a header parsed from text keeps the version it was given."""
+    with tempfile.TemporaryDirectory(prefix="fusioncheck-vcf-") as tmp:
+        base = Path(tmp) / "base.vcf"
+        base.write_text("##fileformat=VCFv4.3\n#" + "\t".join(_COLUMNS) + "\n")
+        with pysam.VariantFile(str(base)) as handle:
+            return handle.header.copy()
+
+
+_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
+
+
+def _header(result: dict, models: GeneModels, chroms: list[str]) -> pysam.VariantHeader:
+    header = _v43_header()
+    header.add_line(f"##source=fusioncheck {result['tool']['version']}")
+    header.add_line(f"##reference={result['build']}")
+    lengths = {_contig_name(c, result["contig_style"]): n for c, n in CONTIGS[models.build].items()}
+    for name, length in lengths.items():
+        header.contigs.add(name, length=length, assembly=result["build"])
+    for chrom in chroms:
+        if chrom not in lengths:
+            header.contigs.add(chrom, assembly=result["build"])
+    for key, number, kind, desc in INFO_LINES:
+        header.info.add(key, number, kind, desc)
+    for key, desc in FILTER_LINES:
+        header.filters.add(key, None, None, desc)
+    header.add_line(f"##fusioncheck_call={result['call']}")
+    return header
+
+
+def _filters(fusion: dict, thresholds: dict) -> list[str]:
+    if fusion["passed"]:
+        return ["PASS"]
+    reasons = []
+    min_support = thresholds.get("min_support")
+    min_split = thresholds.get("min_split_reads")
+    if isinstance(min_support, int) and fusion["supporting_fragments"] < min_support:
+        reasons.append("low_support")
+    if isinstance(min_split, int) and fusion["split_reads"] < min_split:
+        reasons.append("no_split_read")
+    return reasons or ["not_passed"]
+
+
+def write_vcf(result: dict, models: GeneModels, path: str | Path) -> Path:
+    """Write ``path`` (plain-text VCF 4.3) with two mate BND records per fusion."""
+    path = Path(path)
+    records = []
+    for i, fusion in enumerate(result["fusions"], start=1):
+        c5, p5 = _split(fusion["breakpoint_5p"])
+        c3, p3 = _split(fusion["breakpoint_3p"])
+        below5, assumed5 = _keeps_below(fusion["five_prime_gene"], "5p", models)
+        below3, assumed3 = _keeps_below(fusion["three_prime_gene"], "3p", models)
+        id5, id3 = f"fc{i}_5p", f"fc{i}_3p"
+        shared = {
+            "SVTYPE": "BND",
+            "FUSION": _info_string(f"{fusion['five_prime_gene']}::{fusion['three_prime_gene']}"),
+            "KIND": fusion["kind"],
+            "SR": fusion["split_reads"],
+            "PE": fusion["spanning_pairs"],
+            "SU": fusion["supporting_fragments"],
+            "FRAME": fusion["reading_frame"],
+            "CONFIDENCE": fusion["confidence"],
+        }
+        if fusion["type_label"]:
+            shared["TYPE_LABEL"] = _info_string(fusion["type_label"])
+        if fusion["breakpoint_precision"] == "imprecise":
+            shared["IMPRECISE"] = True
+        if assumed5 or assumed3:
+            shared["ORIENTATION_ASSUMED"] = True
+        for side, chrom, pos, own, mate, mate_id, own_id in (
+            ("5p", c5, p5, below5, (c3, p3, below3), id3, id5),
+            ("3p", c3, p3, below3, (c5, p5, below5), id5, id3),
+        ):
+            gene = fusion["five_prime_gene" if side == "5p" else "three_prime_gene"]
+            info = dict(shared, MATEID=mate_id, PARTNER_SIDE=side, GENE=_info_string(gene))
+            for key, field in (
+                ("TRANSCRIPT", f"transcript_{side}"),
+                ("EXON", f"exon_{side}"),
+                ("INTRON", f"intron_{side}"),
+            ):
+                if fusion[field] is not None:
+                    value = fusion[field]
+                    info[key] = _info_string(value) if isinstance(value, str) else value
+            alt = bnd_alt(own, *mate)
+            records.append((chrom, pos, own_id, alt, _filters(fusion, result["thresholds"]), info))
+
+    header = _header(result, models, sorted({r[0] for r in records}))
+    order = {name: i for i, name in enumerate(header.contigs)}
+    records.sort(key=lambda r: (order[r[0]], r[1]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pysam.VariantFile(str(path), "w", header=header) as out:
+        for chrom, pos, rid, alt, filters, info in records:
+            rec = out.new_record(
+                contig=chrom, start=pos - 1, stop=pos, alleles=("N", alt), id=rid, filter=filters
+            )
+            for key, value in info.items():
+                rec.info[key] = value
+            out.write(rec)
+    return path
