@@ -42,6 +42,10 @@ PER_SAMPLE = (
     "logs/scan/{}.log",
     "logs/benchmarks/check_input/{}.tsv",
     "logs/benchmarks/scan/{}.tsv",
+    "results/report/{}.report.html",
+    "results/report/{}.report.pdf",
+    "results/report/{}.vcf",
+    "logs/report/{}.log",
 )
 
 
@@ -121,7 +125,9 @@ def test_every_output_exists_and_nothing_temporary_is_left(example: Path) -> Non
         "results/thresholds.yaml",
         "results/cohort/summary.tsv",
         "results/cohort/fusioncheck_mqc.tsv",
+        "results/cohort/cohort.html",
         "logs/cohort/cohort.log",
+        "logs/cohort_report/cohort_report.log",
         "logs/benchmarks/cohort/cohort.tsv",
     ):
         assert (example / path).is_file(), path
@@ -178,6 +184,16 @@ def test_cohort_summary_has_one_row_per_sample(example: Path) -> None:
     assert {r["Sample"]: r["call"] for r in mqc} == EXPECTED
 
 
+def test_reports_render_the_results(example: Path) -> None:
+    for sample, call in EXPECTED.items():
+        html = (example / f"results/report/{sample}.report.html").read_text()
+        assert sample in html and call.replace("_", " ") in html.replace("_", " ")
+        assert (example / f"results/report/{sample}.report.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (example / f"results/report/{sample}.vcf").read_text().startswith("##fileformat=VCF")
+    cohort = (example / "results/cohort/cohort.html").read_text()
+    assert all(f"{sample}.report.html" in cohort for sample in EXPECTED)
+
+
 def test_benchmark_files_are_readable(example: Path) -> None:
     for sample in EXPECTED:
         bench = read_tsv(example / f"logs/benchmarks/scan/{sample}.tsv")[0]
@@ -193,7 +209,13 @@ def test_deleting_one_result_redoes_only_that_sample(example: Path) -> None:
     others = {s: example / f"results/scan/{s}.fusioncheck.json" for s in EXPECTED}
     before = {s: p.stat().st_mtime_ns for s, p in others.items() if p != target}
     target.unlink()
-    assert planned_jobs(example) == {"scan": 1, "cohort": 1, "all": 1}
+    assert planned_jobs(example) == {
+        "scan": 1,
+        "report": 1,
+        "cohort": 1,
+        "cohort_report": 1,
+        "all": 1,
+    }
     snakemake(example)
     assert target.is_file()
     assert {s: p.stat().st_mtime_ns for s, p in others.items() if p != target} == before

@@ -70,6 +70,14 @@ def reference_option(wildcards, input):
     return " ".join(f"--reference {shlex.quote(str(r))}" for r in references if r)
 
 
+def report_files(sample):
+    """The report files of one sample (`fusioncheck report` names the VCF without .report)."""
+    files = [f"results/report/{sample}.report.html", f"results/report/{sample}.vcf"]
+    if config["report_pdf"]:
+        files.insert(1, f"results/report/{sample}.report.pdf")
+    return files
+
+
 def get_final_outputs():
     outputs = expand(
         "results/scan/{sample}.fusioncheck.{ext}",
@@ -77,10 +85,8 @@ def get_final_outputs():
         ext=("json", "tsv"),
     )
     if config["report"]:
-        outputs += expand(
-            "results/report/{sample}.report.{ext}",
-            sample=sorted(SAMPLES),
-            ext=config["report_formats"],
-        )
+        for sample in sorted(SAMPLES):
+            outputs += report_files(sample)
+        outputs.append("results/cohort/cohort.html")
     outputs += ["results/cohort/summary.tsv", "results/cohort/fusioncheck_mqc.tsv"]
     return outputs

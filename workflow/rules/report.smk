@@ -1,16 +1,14 @@
-# Per-sample report (HTML, PDF, VCF) rendered from the JSON by `fusioncheck report`.
-# Switched by `report: true` in the config; written to a temporary directory and moved into
-# place, so a killed run leaves no file that looks final.
+# Per-sample report (self-contained HTML, PDF printed by headless Chromium, VCF BND records)
+# rendered from the JSON by `fusioncheck report`, and a cohort page linking them all.
+# Switched by `report: true`; each job writes into a temporary directory and moves the files
+# into place, so a killed run leaves no file that looks final.
 
 
 rule report:
     input:
         json="results/scan/{sample}.fusioncheck.json",
     output:
-        expand(
-            "results/report/{{sample}}.report.{ext}",
-            ext=config["report_formats"],
-        ),
+        report_files("{sample}"),
     log:
         "logs/report/{sample}.log",
     benchmark:
@@ -22,9 +20,32 @@ rule report:
         mem_mb=1000,
         runtime=10,
     params:
-        tmpdir=lambda wildcards: f"results/report/.{wildcards.sample}.tmp",
+        tmpdir=lambda wildcards, output: os.path.join(
+            os.path.dirname(output[0]), f".{wildcards.sample}.tmp"
+        ),
+        extra="" if config["report_pdf"] else "--no-pdf",
     shell:
         "(rm -rf {params.tmpdir:q}"
-        " && fusioncheck report {input.json:q} --outdir {params.tmpdir:q}"
+        " && fusioncheck report {input.json:q} --outdir {params.tmpdir:q} {params.extra}"
         " && for f in {output:q}; do mv {params.tmpdir:q}/$(basename $f) $f; done"
         " && rm -rf {params.tmpdir:q}) > {log:q} 2>&1"
+
+
+rule cohort_report:
+    input:
+        results=expand("results/scan/{sample}.fusioncheck.json", sample=sorted(SAMPLES)),
+        reports=expand("results/report/{sample}.report.html", sample=sorted(SAMPLES)),
+    output:
+        html="results/cohort/cohort.html",
+    log:
+        "logs/cohort_report/cohort_report.log",
+    benchmark:
+        "logs/benchmarks/cohort_report/cohort_report.tsv"
+    conda:
+        "../envs/fusioncheck.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    script:
+        "../scripts/cohort_report.py"
