@@ -55,7 +55,10 @@ def find_chromium(explicit: str | None = None) -> str:
             found = shutil.which(name)
             if found:
                 return found
-            raise PdfEngineError(f"PDF engine {name!r} not found or not executable")
+            raise PdfEngineError(
+                f"PDF engine {name!r} not found or not executable: give the path of Chromium "
+                "or Chrome, or pass --no-pdf to write HTML and VCF only"
+            )
     for name in CANDIDATES:
         found = shutil.which(name)
         if found:

@@ -1,0 +1,619 @@
+"""The report: HTML opened in real headless Chromium, PDF text, VCF read by bcftools.
+
+Result documents are built here (and validated against the schema); nothing is scanned.
+Chromium, pdftotext and bcftools are required: a missing tool fails these tests, it never
+skips them (Debian: ``apt-get install chromium poppler-utils bcftools``).
+"""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import json
+import os
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pysam
+import pytest
+
+from builders import validate
+from fusioncheck.cli import main
+from fusioncheck.report import html as report_html
+from fusioncheck.report import text
+from fusioncheck.report.vcf import bnd_alt
+
+SCRIPT_ID = "<script>alert(1)</script>"
+SECTION_TITLES = [title for _, title in report_html.SECTIONS]
+
+
+# --- result documents -------------------------------------------------------------------------
+
+
+def fusion(**changes: object) -> dict:
+    """An ASPSCR1 exon 7 :: TFE3 exon 6 junction (GRCh38), changed as given."""
+    record = {
+        "five_prime_gene": "ASPSCR1",
+        "three_prime_gene": "TFE3",
+        "kind": "target",
+        "breakpoint_5p": "chr17:81996846",
+        "breakpoint_3p": "chrX:49034251",
+        "breakpoint_precision": "exact",
+        "exon_5p": 7,
+        "exon_3p": 6,
+        "intron_5p": None,
+        "intron_3p": None,
+        "transcript_5p": "NM_024083.4 / ENST00000306739.8",
+        "transcript_3p": "NM_006521.6 / ENST00000315869.7",
+        "split_reads": 9,
+        "spanning_pairs": 5,
+        "supporting_fragments": 14,
+        "reading_frame": "in-frame",
+        "confidence": "high",
+        "type_label": "type 1",
+        "fusion_protein": None,
+        "filters": {"duplicates": 3, "low_mapq": 1},
+        "passed": True,
+    }
+    record.update(changes)
+    return record
+
+
+def document(sample: str, call: str, fusions: list[dict], **changes: object) -> dict:
+    """A complete, schema-valid result document."""
+    doc = {
+        "schema_version": "1.0",
+        "sample": sample,
+        "assay": "rna",
+        "call": call,
+        "confidence": "high" if call == "DETECTED" else None,
+        "call_reason": "14 fragments support ASPSCR1 exon 7::TFE3 exon 6",
+        "build": "GRCh38",
+        "contig_style": "chr",
+        "tool": {"name": "fusioncheck", "version": "0.1.0"},
+        "input": {
+            "path": f"/data/{sample}.bam",
+            "format": "BAM",
+            "checksum": {"algorithm": "sha256-fingerprint", "value": "0123abcd" * 8},
+            "size_bytes": 1_234_567,
+            "reference": "/ref/GRCh38.fa",
+        },
+        "command": f"fusioncheck scan /data/{sample}.bam --sample {sample} --outdir out",
+        "run": {"started": "2026-11-25T10:00:00+00:00", "finished": "2026-11-25T10:00:04+00:00",
+                "host": "node1"},
+        "thresholds": {"min_support": 3, "min_split_reads": 1, "negative_max_fraction": 0.1},
+        "fusions": fusions,
+        "filters": {"duplicates": 12, "low_mapq": 4, "short_anchor": 2, "homology": 0},
+        "reciprocal": {"status": "absent", "fragments": 0,
+                       "statement": "No reciprocal TFE3::ASPSCR1 evidence."},
+        "tfe3_imbalance": {"status": "balanced", "ratio": 1.1, "fold": 1.1, "lost_exons": [2, 3],
+                           "kept_exons": [7, 8, 9], "reference_ratio": 1.0, "max_fold": 3.0,
+                           "statement": "TFE3 kept/lost exon coverage 1.1-fold the reference."},
+        "unresolved_tfe3_breaks": [],
+        "sensitivity": {"informative_fragments_5p": 180.0, "informative_fragments_3p": 150.0,
+                        "min_support": 3, "detectable_fraction": 0.042,
+                        "statement": "A fusion in 4.2% of transcripts would have been detected "
+                        "with 95% probability."},
+        "qc": {
+            "reads_in_windows": {"ASPSCR1": 5200, "TFE3": 4100},
+            "junction_exon_coverage": {"ASPSCR1 exon 7": 180.0, "TFE3 exon 4": 160.0,
+                                       "TFE3 exon 5": 150.0, "TFE3 exon 6": 170.0},
+            "exon_coverage": {
+                "ASPSCR1": [40, 30, 55, 50, 60, 45, 180, 20, 25, 30, 20, 18, 22, 25, 20, 60],
+                "TFE3": [90, 30, 35, 160, 150, 170, 200, 210, 190, 400],
+            },
+            "duplicate_rate": 0.08,
+            "read_length": 100,
+            "paired": True,
+        },
+    }  # fmt: skip
+    doc.update(copy.deepcopy(changes))
+    validate(doc)
+    return doc
+
+
+def detected(sample: str = "S_detected") -> dict:
+    return document(sample, "DETECTED", [fusion()])
+
+
+def not_detected() -> dict:
+    return document(
+        "S_negative",
+        "NOT_DETECTED",
+        [],
+        call_reason="no ASPSCR1::TFE3 evidence; coverage excludes a fusion above 4.2%",
+    )
+
+
+def indeterminate() -> dict:
+    weak = fusion(
+        split_reads=0, spanning_pairs=2, supporting_fragments=2, confidence="low",
+        breakpoint_precision="imprecise", passed=False, filters={},
+    )  # fmt: skip
+    doc = document(
+        "S_indeterminate",
+        "INDETERMINATE",
+        [weak],
+        call_reason="ASPSCR1::TFE3 evidence below the detection threshold: only 2 fragments",
+    )
+    doc["sensitivity"].update(detectable_fraction=0.61, informative_fragments_3p=4.0)
+    return doc
+
+
+def prcc_tfe3() -> dict:
+    prcc = fusion(
+        five_prime_gene="PRCC", kind="other_partner", breakpoint_5p="chr1:156768239",
+        breakpoint_3p="chrX:49038442", exon_5p=1, exon_3p=4, transcript_5p="ENST00000271526.8",
+        type_label=None,
+    )  # fmt: skip
+    return document(
+        "S_prcc",
+        "NOT_DETECTED",
+        [prcc],
+        call_reason="no ASPSCR1::TFE3 evidence; a TFE3 fusion with PRCC was found",
+    )
+
+
+def hostile() -> dict:
+    """Markup in every free-text field: all of it must show as text and none may run."""
+    doc = detected(SCRIPT_ID)
+    doc["call_reason"] = '<img src="http://example.invalid/x.png" onerror="alert(2)">'
+    doc["command"] = "fusioncheck scan '<b>bold</b>' </code></td><script>alert(3)</script>"
+    doc["input"]["path"] = '/data/"><iframe src="https://example.invalid/"></iframe>.bam'
+    doc["reciprocal"]["statement"] = "<style>body{display:none}</style>"
+    doc["sensitivity"]["statement"] = '<a href="https://example.invalid/">link</a>'
+    validate(doc)
+    return doc
+
+
+def balanced() -> dict:
+    recip = fusion(
+        five_prime_gene="TFE3", three_prime_gene="ASPSCR1", kind="reciprocal",
+        breakpoint_5p="chrX:49034252", breakpoint_3p="chr17:81996847", exon_5p=5, exon_3p=8,
+        transcript_5p="NM_006521.6 / ENST00000315869.7",
+        transcript_3p="NM_024083.4 / ENST00000306739.8", type_label=None,
+    )  # fmt: skip
+    doc = document("S_balanced", "DETECTED", [fusion(), recip])
+    doc["reciprocal"] = {"status": "present", "fragments": 14, "statement": "14 fragments."}
+    validate(doc)
+    return doc
+
+
+# --- tools ------------------------------------------------------------------------------------
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is required for the report tests (Debian: see the module docstring)")
+    return path
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol on a pipe (--remote-debugging-pipe:
+    NUL-terminated JSON on fds 3/4), so no websocket library or port is needed."""
+
+    def __init__(self, executable: str) -> None:
+        self.profile = tempfile.mkdtemp(prefix="fusioncheck-test-chromium-")
+        to_child_r, self._to_child = os.pipe()
+        self._from_child, from_child_w = os.pipe()
+
+        def wire() -> None:  # in the child: our pipe ends become its fds 3 and 4
+            a = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10)
+            b = fcntl.fcntl(from_child_w, fcntl.F_DUPFD, 10)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+
+        self.proc = subprocess.Popen(
+            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--disable-extensions", "--disable-dev-shm-usage",
+             "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "about:blank"],
+            preexec_fn=wire, pass_fds=(3, 4), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict] = []
+
+    def _read_message(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_child], [], [], left)[0]:
+                raise TimeoutError("no answer from Chromium")
+            chunk = os.read(self._from_child, 1 << 16)
+            if not chunk:
+                raise RuntimeError("Chromium closed the DevTools pipe")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None,
+             timeout: float = 30) -> dict:  # fmt: skip
+        self._next_id += 1
+        message: dict = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_child, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._read_message(deadline)
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def wait_for(self, method: str, session: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(
+            e.get("method") == method and e.get("sessionId") == session for e in self.events
+        ):
+            self.events.append(self._read_message(deadline))
+
+    def open(self, page: Path) -> Page:
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.send(f"{domain}.enable", session=session)
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": 1000, "height": 1400, "deviceScaleFactor": 1, "mobile": False},
+                  session=session)  # fmt: skip
+        url = page.resolve().as_uri()
+        self.send("Page.navigate", {"url": url}, session=session)
+        self.wait_for("Page.loadEventFired", session)
+        time.sleep(0.3)  # let late console/CSP messages arrive
+        self.send("Runtime.evaluate", {"expression": "1"}, session=session)  # drain events
+        return Page(self, session, url)
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", timeout=10)
+        except (RuntimeError, TimeoutError, OSError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._to_child)
+        os.close(self._from_child)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+class Page:
+    def __init__(self, browser: Browser, session: str, url: str) -> None:
+        self.browser, self.session, self.url = browser, session, url
+
+    def _events(self, method: str) -> list[dict]:
+        return [
+            e["params"]
+            for e in self.browser.events
+            if e.get("method") == method and e.get("sessionId") == self.session
+        ]
+
+    def evaluate(self, expression: str) -> object:
+        reply = self.browser.send(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, self.session
+        )
+        return reply["result"].get("value")
+
+    def console_problems(self) -> list[str]:
+        problems = [
+            f"console.{e['type']}: {e['args']}" for e in self._events("Runtime.consoleAPICalled")
+        ]
+        problems += [f"exception: {e}" for e in self._events("Runtime.exceptionThrown")]
+        problems += [
+            f"log {e['entry']['level']}: {e['entry']['text']}"
+            for e in self._events("Log.entryAdded")
+            if e["entry"]["level"] in ("error", "warning")
+        ]
+        problems += [
+            f"dialog: {e['message']}" for e in self._events("Page.javascriptDialogOpening")
+        ]
+        return problems
+
+    def requests(self) -> list[str]:
+        return [e["request"]["url"] for e in self._events("Network.requestWillBeSent")]
+
+    def screenshot(self, path: Path) -> Path:
+        size = self.browser.send("Page.getLayoutMetrics", session=self.session)["cssContentSize"]
+        self.browser.send("Emulation.setDeviceMetricsOverride",
+                          {"width": 1000, "height": int(size["height"]), "deviceScaleFactor": 1,
+                           "mobile": False}, self.session)  # fmt: skip
+        data = self.browser.send(
+            "Page.captureScreenshot", {"format": "png"}, self.session, timeout=60
+        )["data"]
+        import base64
+
+        path.write_bytes(base64.b64decode(data))
+        return path
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+DOCUMENTS = {
+    "detected": detected,
+    "not_detected": not_detected,
+    "indeterminate": indeterminate,
+    "prcc_tfe3": prcc_tfe3,
+    "hostile": hostile,
+    "balanced": balanced,
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict:
+    """Every document rendered through the CLI (HTML, PDF, VCF) plus a cohort page."""
+    _tool("chromium")
+    base = tmp_path_factory.mktemp("report")
+    docs, jsons = {}, []
+    for name, build in DOCUMENTS.items():
+        doc = build()
+        path = base / "json" / f"{name}.fusioncheck.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(doc))
+        docs[name] = doc
+        jsons.append(str(path))
+    outdir = base / "reports"
+    assert main(["report", *jsons, "--outdir", str(outdir)]) == 0
+    cohort = base / "cohort" / "cohort.html"
+    assert main(["report", "--cohort", *jsons, "--out", str(cohort), "--report-dir",
+                 str(outdir)]) == 0  # fmt: skip
+    out = {}
+    for name, doc in docs.items():
+        stem = report_html.file_stem(doc["sample"])
+        out[name] = {
+            "doc": doc,
+            "html": outdir / f"{stem}.report.html",
+            "pdf": outdir / f"{stem}.report.pdf",
+            "vcf": outdir / f"{stem}.vcf",
+        }
+    out["cohort"] = cohort
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = Browser(_tool("chromium"))
+    yield b
+    b.close()
+
+
+# --- the HTML in Chromium ---------------------------------------------------------------------
+
+CALL_SENTENCES = {
+    "detected": "ASPSCR1::TFE3 fusion DETECTED (high confidence): ASPSCR1 exon 7 joined to TFE3 "
+    "exon 6 (NM_024083.4 / NM_006521.6), in frame (corresponds to type 1).",
+    "not_detected": "ASPSCR1::TFE3 fusion NOT DETECTED. A fusion in 4.2% of transcripts would "
+    "have been detected with 95% probability.",
+    "indeterminate": "ASPSCR1::TFE3 fusion status INDETERMINATE: ASPSCR1::TFE3 evidence below the "
+    "detection threshold: only 2 fragments.",
+    "prcc_tfe3": "ASPSCR1::TFE3 fusion NOT DETECTED.",
+}
+
+
+@pytest.mark.parametrize("name", list(DOCUMENTS))
+def test_html_in_chromium_has_every_section_no_errors_no_requests(
+    name, rendered, browser, tmp_path_factory
+):
+    item = rendered[name]
+    page = browser.open(item["html"])
+    assert page.console_problems() == []
+    assert [u for u in page.requests() if u != page.url] == []
+    headings = page.evaluate("Array.from(document.querySelectorAll('h2'), h => h.textContent)")
+    assert headings == SECTION_TITLES
+    assert page.evaluate("document.querySelectorAll('script, iframe, img, link').length") == 0
+    assert page.evaluate("document.querySelectorAll('section#figures svg').length") >= 2
+    body = page.evaluate("document.body.innerText")
+    assert item["doc"]["sample"] in body
+    if name in CALL_SENTENCES:
+        assert CALL_SENTENCES[name] in body.replace("\n", " ")
+    shot = page.screenshot(tmp_path_factory.mktemp("shots") / f"{name}.png")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    if os.environ.get("FUSIONCHECK_KEEP_SCREENSHOTS"):
+        keep = Path(os.environ["FUSIONCHECK_KEEP_SCREENSHOTS"])
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, keep / shot.name)
+
+
+def test_markup_in_the_json_is_shown_as_text_and_never_runs(rendered, browser):
+    item = rendered["hostile"]
+    page = browser.open(item["html"])
+    assert page.console_problems() == []  # no alert dialog, no blocked load
+    assert [u for u in page.requests() if u != page.url] == []
+    body = page.evaluate("document.body.innerText")
+    assert SCRIPT_ID in body
+    assert "<b>bold</b>" in body and "<style>body{display:none}</style>" in body
+    assert page.evaluate("document.querySelectorAll('script, iframe, img, a, b').length") == 0
+    assert page.evaluate("document.title") == f"fusioncheck report: {SCRIPT_ID}"
+    # The file name is made safe; the ID itself is kept in the page.
+    assert item["html"].name == "_script_alert_1___script_.report.html"
+
+
+def test_cohort_page_links_every_report_and_loads_nothing(rendered, browser):
+    page = browser.open(rendered["cohort"])
+    assert page.console_problems() == []
+    assert [u for u in page.requests() if u != page.url] == []
+    links = page.evaluate("Array.from(document.querySelectorAll('td a'), a => a.href)")
+    expected = {rendered[n]["html"].resolve().as_uri() for n in DOCUMENTS}
+    assert set(links) == expected
+    for n in DOCUMENTS:
+        assert rendered[n]["html"].exists()
+    assert SCRIPT_ID in page.evaluate("document.body.innerText")
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["detected", "not_detected", "indeterminate", "prcc_tfe3"])
+def test_pdf_has_the_same_sections(name, rendered):
+    pdf = rendered[name]["pdf"]
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    out = subprocess.run(
+        [_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(out.split())
+    positions = [flat.find(title) for title in SECTION_TITLES]
+    assert -1 not in positions, dict(zip(SECTION_TITLES, positions))
+    assert positions == sorted(positions), "sections out of order in the PDF"
+    assert rendered[name]["doc"]["sample"] in flat
+    if name in CALL_SENTENCES:
+        assert CALL_SENTENCES[name] in flat
+    assert "Page 1 of" in flat
+
+
+def test_missing_pdf_engine_is_an_error_after_html_and_vcf(tmp_path, capsys):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(detected("S_nopdf")))
+    code = main(["report", str(path), "--outdir", str(tmp_path / "o"), "--chromium",
+                 str(tmp_path / "no-such-chromium")])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "PDF not written" in err and "--no-pdf" in err
+    assert (tmp_path / "o" / "S_nopdf.report.html").exists()
+    assert (tmp_path / "o" / "S_nopdf.vcf").exists()
+    assert not (tmp_path / "o" / "S_nopdf.report.pdf").exists()
+    assert main(["report", str(path), "--outdir", str(tmp_path / "p"), "--no-pdf"]) == 0
+
+
+def test_invalid_result_is_refused_with_the_field(tmp_path, capsys):
+    bad = detected()
+    bad["call"] = "MAYBE"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    assert main(["report", str(path), "--outdir", str(tmp_path / "o"), "--no-pdf"]) == 1
+    err = capsys.readouterr().err
+    assert "call" in err and "not a fusioncheck result" in err
+    assert not (tmp_path / "o").exists()
+    assert main(["report", str(path)]) == 2  # no --outdir
+
+
+# --- VCF --------------------------------------------------------------------------------------
+
+
+def _records(vcf: Path) -> dict[str, pysam.VariantRecord]:
+    subprocess.run([_tool("bcftools"), "view", str(vcf)], check=True, capture_output=True)
+    with pysam.VariantFile(str(vcf)) as handle:
+        assert handle.header.version == "VCFv4.3"
+        return {rec.id: rec for rec in handle}
+
+
+def test_vcf_bnd_pairs_for_aspscr1_tfe3(rendered):
+    recs = _records(rendered["detected"]["vcf"])
+    five, three = recs["fc1_5p"], recs["fc1_3p"]
+    # Both breakends keep the sequence below the position (ASPSCR1 + keeps its 5' part,
+    # TFE3 - keeps its 3' part).
+    assert (five.chrom, five.pos, five.alts) == ("chr17", 81996846, ("N]chrX:49034251]",))
+    assert (three.chrom, three.pos, three.alts) == ("chrX", 49034251, ("N]chr17:81996846]",))
+    assert five.info["MATEID"] == "fc1_3p" and three.info["MATEID"] == "fc1_5p"
+    assert five.info["SVTYPE"] == "BND"
+    assert (five.info["GENE"], five.info["EXON"], three.info["GENE"], three.info["EXON"]) == (
+        "ASPSCR1", 7, "TFE3", 6,
+    )  # fmt: skip
+    assert (five.info["SR"], five.info["PE"], five.info["SU"]) == (9, 5, 14)
+    assert list(five.filter) == ["PASS"]
+
+
+def test_vcf_reciprocal_keeps_the_parts_above_and_failed_junctions_say_why(rendered):
+    recs = _records(rendered["balanced"]["vcf"])
+    assert recs["fc2_5p"].alts == ("[chr17:81996847[N",)
+    assert recs["fc2_3p"].alts == ("[chrX:49034252[N",)
+    failed = _records(rendered["indeterminate"]["vcf"])["fc1_5p"]
+    assert set(failed.filter) == {"low_support", "no_split_read"}
+    assert failed.info["IMPRECISE"] is True
+
+
+def test_vcf_other_partner_uses_the_partner_strand(rendered):
+    recs = _records(rendered["prcc_tfe3"]["vcf"])
+    assert recs["fc1_5p"].alts == ("N]chrX:49038442]",)  # PRCC on +: keeps below
+    assert recs["fc1_5p"].info["FUSION"] == "PRCC::TFE3"
+    assert recs["fc1_5p"].info["KIND"] == "other_partner"
+    assert _records(rendered["not_detected"]["vcf"]) == {}
+
+
+def test_bnd_alt_covers_all_four_joins():
+    assert bnd_alt(True, "chr2", 5, True) == "N]chr2:5]"
+    assert bnd_alt(True, "chr2", 5, False) == "N[chr2:5["
+    assert bnd_alt(False, "chr2", 5, True) == "]chr2:5]N"
+    assert bnd_alt(False, "chr2", 5, False) == "[chr2:5[N"
+
+
+# --- words ------------------------------------------------------------------------------------
+
+
+def test_type_label_only_as_a_correspondence():
+    doc = document("S", "DETECTED", [fusion(exon_3p=5, breakpoint_3p="chrX:49038114",
+                                            type_label="type 2")])  # fmt: skip
+    sentence = text.result_sentence(doc)
+    assert sentence.endswith("TFE3 exon 5 (NM_024083.4 / NM_006521.6), in frame "
+                             "(corresponds to type 2).")  # fmt: skip
+    assert sentence.count("type 2") == 1
+
+
+def test_dna_sentence_names_the_introns():
+    dna = fusion(
+        intron_5p=7, intron_3p=5, breakpoint_5p="chr17:82001000", breakpoint_3p="chrX:49035000"
+    )
+    doc = document("S", "DETECTED", [dna], assay="dna")
+    expected = (
+        "genomic break in ASPSCR1 intron 7 and TFE3 intron 5, predicting ASPSCR1 exon 7 "
+        "joined to TFE3 exon 6"
+    )
+    assert expected in text.result_sentence(doc)
+
+
+@pytest.mark.parametrize(
+    "partner, meaning",
+    [
+        ("PRCC", "renal cell carcinoma"),
+        ("SFPQ", "renal cell carcinoma"),
+        ("NONO", "renal cell carcinoma"),
+        ("RBM10", "renal cell carcinoma"),
+        ("MED15", "renal cell carcinoma"),
+        ("CLTC", "renal cell carcinoma"),
+        ("DVL2", "rare alveolar soft part sarcomas"),
+        ("HNRNPH3", "rare variant of alveolar soft part sarcoma"),
+        ("YAP1", "epithelioid haemangioendothelioma"),
+        ("chr5:1234567", "no annotated partner gene"),
+    ],
+)
+def test_other_partner_interpretation(partner, meaning):
+    doc = document("S", "NOT_DETECTED", [fusion(five_prime_gene=partner, kind="other_partner",
+                                                type_label=None)])  # fmt: skip
+    words = json.dumps(text.interpretation(doc))
+    assert meaning in words
+    assert "never reported as ASPSCR1::TFE3" in words
+    assert f"{partner}::TFE3" in " ".join(text.additional_findings(doc))
+    assert "DETECTED (" not in text.result_sentence(doc)
+
+
+def test_interpretation_cites_sources_and_reciprocal():
+    words = json.dumps(text.interpretation(balanced()))
+    for needed in ("der(17)t(X;17)(p11;q25)", "NORD", "21 May 2025", "Ladanyi", "Oncogene 2001",
+                   "Argani", "Heimann", "balanced", "histology", "immunohistochemistry", "FISH",
+                   "Reciprocal TFE3::ASPSCR1 evidence was found"):  # fmt: skip
+        assert needed in words, needed
+    absent = json.dumps(text.interpretation(detected()))
+    assert "No reciprocal TFE3::ASPSCR1 evidence was found" in absent
+    assert "absence alone is not diagnostic" in absent
+
+
+def test_the_browser_checks_catch_a_leaking_page(tmp_path, browser):
+    """The checks above are not vacuous: a page with a script and a remote image fails them."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        "<!DOCTYPE html><html><body><img src='http://127.0.0.1:9/x.png'>"
+        "<script>console.error('ran')</script></body></html>"
+    )
+    page = browser.open(bad)
+    assert any("ran" in p for p in page.console_problems())
+    assert "http://127.0.0.1:9/x.png" in page.requests()
