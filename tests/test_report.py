@@ -158,6 +158,15 @@ def prcc_tfe3() -> dict:
     )
 
 
+def dna_panel() -> dict:
+    """A DNA-panel call: the genomic join inside ASPSCR1 intron 7 and TFE3 intron 5."""
+    dna = fusion(
+        intron_5p=7, intron_3p=5, breakpoint_5p="chr17:82001000", breakpoint_3p="chrX:49035000",
+        split_reads=6, spanning_pairs=10, supporting_fragments=16,
+    )  # fmt: skip
+    return document("S_dna", "DETECTED", [dna], assay="dna")
+
+
 def hostile() -> dict:
     """Markup in every free-text field: all of it must show as text and none may run."""
     doc = detected(SCRIPT_ID)
@@ -347,6 +356,7 @@ DOCUMENTS = {
     "prcc_tfe3": prcc_tfe3,
     "hostile": hostile,
     "balanced": balanced,
+    "dna_panel": dna_panel,
 }
 
 
@@ -398,6 +408,8 @@ CALL_SENTENCES = {
     "indeterminate": "ASPSCR1::TFE3 fusion status INDETERMINATE: ASPSCR1::TFE3 evidence below the "
     "detection threshold: only 2 fragments.",
     "prcc_tfe3": "ASPSCR1::TFE3 fusion NOT DETECTED.",
+    "dna_panel": "ASPSCR1::TFE3 fusion DETECTED (high confidence): genomic break in ASPSCR1 "
+    "intron 7 and TFE3 intron 5, predicting ASPSCR1 exon 7 joined to TFE3 exon 6",
 }
 
 
@@ -530,6 +542,12 @@ def test_vcf_reciprocal_keeps_the_parts_above_and_failed_junctions_say_why(rende
     failed = _records(rendered["indeterminate"]["vcf"])["fc1_5p"]
     assert set(failed.filter) == {"low_support", "no_split_read"}
     assert failed.info["IMPRECISE"] is True
+
+
+def test_vcf_dna_join_is_the_intronic_break(rendered):
+    recs = _records(rendered["dna_panel"]["vcf"])
+    assert recs["fc1_5p"].alts == ("N]chrX:49035000]",)
+    assert (recs["fc1_5p"].info["INTRON"], recs["fc1_3p"].info["INTRON"]) == (7, 5)
 
 
 def test_vcf_other_partner_uses_the_partner_strand(rendered):

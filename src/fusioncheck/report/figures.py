@@ -247,7 +247,7 @@ def fusion_diagram(fusion: dict, models: GeneModels) -> str:
                         f'<rect x="{x:.1f}" y="{y3}" width="{w:.1f}" height="18" '
                         f'fill="{colour}" stroke="{colour}"/>'
                     )
-                    if w >= 7 or exon.number in (min(kept), max(kept)):
+                    if w >= 11 or exon.number in (min(kept), max(kept)):
                         body.append(_text(x + w / 2, y3 + 29, exon.number, 9, "middle"))
                     x += w + 1
             x += GAP
@@ -308,7 +308,7 @@ def coverage_chart(gene: str, counts: list[int], models: GeneModels) -> str:
     )
     density = [c / (n / 1000) for c, n in zip(counts, lengths)]
     top = max(density, default=0.0) or 1.0
-    height, base, plot_h = 150, 118, 84
+    height, base, plot_h = 162, 112, 78
     n = max(1, len(counts))
     usable = WIDTH - LEFT - RIGHT
     bw = usable / n
@@ -321,6 +321,7 @@ def coverage_chart(gene: str, counts: list[int], models: GeneModels) -> str:
         _text(10, base - plot_h / 2, "fragments", 9, fill="#444"),
         _text(10, base - plot_h / 2 + 11, "per kb of exon", 9, fill="#444"),
         _text(10, base + 12, "exon", 9, fill="#444"),
+        _text(10, base + 23, "fragments", 9, fill="#444"),
         f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="#333"/>',
         f'<line x1="{LEFT}" y1="{base}" x2="{LEFT}" y2="{base - plot_h - 4}" stroke="#333"/>',
         _text(LEFT - 4, base - plot_h + 3, f"{top:,.0f}", 9, "end", fill="#444"),
@@ -335,15 +336,16 @@ def coverage_chart(gene: str, counts: list[int], models: GeneModels) -> str:
             f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bw * 0.7:.1f}" height="{h:.1f}" '
             f'fill="{fill}"/>'
         )
-        body.append(_text(x + bw * 0.35, base - h - 3, f"{count:,}", 8, "middle", fill="#222"))
+        body.append(_text(x + bw * 0.35, base - h - 3, f"{d:,.0f}", 8, "middle", fill="#222"))
         body.append(_text(x + bw * 0.35, base + 12, number, 9, "middle"))
+        body.append(_text(x + bw * 0.35, base + 23, f"n={count:,}", 7, "middle", fill="#666"))
     if junction:
         body.append(
             _text(
                 WIDTH - RIGHT,
-                base + 28,
+                base + 38,
                 f"dark bars: exons at the ASPS junction ({', '.join(map(str, sorted(junction)))}"
-                "); number above each bar: fragments overlapping the exon",
+                "); above each bar: fragments per kb; n: fragments overlapping the exon",
                 9,
                 "end",
                 fill="#444",

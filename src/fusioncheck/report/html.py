@@ -127,7 +127,7 @@ def _result_section(r: dict) -> Markup:
         body.append(
             Markup('<ul class="findings">' + "".join(f"<li>{esc(x)}</li>" for x in extra) + "</ul>")
         )
-    if call != "DETECTED":
+    if call == "NOT_DETECTED":
         body.append(_p(f"Reason: {r['call_reason']}", "reason"))
     return _section("result", body)
 
@@ -164,6 +164,8 @@ def _fusion_table(fusions: list[dict]) -> Markup:
         ("Predicted protein", lambda f: f["fusion_protein"]),
         ("Removed by filters", lambda f: _filters_text(f["filters"])),
     ]  # fmt: skip
+    if all(f["intron_5p"] is None and f["intron_3p"] is None for f in fusions):
+        fields = [field for field in fields if "intron" not in field[0]]
     head = ["", *(text.fusion_name(f) for f in fusions)]
     rows = [(label, *(get(f) for f in fusions)) for label, get in fields]
     return _table(rows, "grid", head)
@@ -252,8 +254,9 @@ def _figures_section(r: dict, models: GeneModels) -> Markup:
         body.append(
             Markup(
                 f"<figure>{figures.coverage_chart(gene, coverage[gene], models)}"
-                f"<figcaption>Figure {n}. {esc(gene)}: fragments overlapping each exon, "
-                "scaled to fragments per kb of exon.</figcaption></figure>"
+                f"<figcaption>Figure {n}. {esc(gene)}: fragments overlapping each exon (n), "
+                "drawn as fragments per kb of exon so that exons of different length compare."
+                "</figcaption></figure>"
             )
         )
     if not genes:
@@ -300,7 +303,8 @@ h3 { font-size: 10.5pt; margin: 12px 0 4px; }
 p { margin: 4px 0 6px; }
 table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; font-size: 9.5pt; }
 th, td { text-align: left; vertical-align: top; padding: 3px 6px; border: 1px solid #c8c8c8;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
+table.cohort td:nth-child(2) { white-space: nowrap; }
 table.kv th { width: 32%; background: #f3f3f3; font-weight: 600; }
 table.grid thead th { background: #e8ecf0; }
 table.grid tbody th { background: #f6f6f6; font-weight: 600; width: 24%; }
@@ -312,7 +316,7 @@ code { font: 8.5pt/1.3 "DejaVu Sans Mono", Menlo, Consolas, monospace; overflow-
 .result.detected { border-color: #8b1a1a; } .result.detected .call { color: #8b1a1a; }
 .result.negative { border-color: #1d5e2e; } .result.negative .call { color: #1d5e2e; }
 .result.indeterminate { border-color: #8a5a00; } .result.indeterminate .call { color: #8a5a00; }
-ul.findings { margin: 6px 0; padding-left: 20px; }
+ul.findings { margin: 6px 0; padding-left: 20px; font-weight: 600; }
 .reason, .small { font-size: 9pt; color: #333; }
 figure { margin: 8px 0 12px; break-inside: avoid; }
 figcaption { font-size: 9pt; color: #333; margin-top: 2px; }
@@ -384,7 +388,7 @@ def _junction_label(result: dict) -> str:
     if fusion is None:
         return "–"
     label = f"ASPSCR1 ex{fusion['exon_5p']}::TFE3 ex{fusion['exon_3p']}"
-    return label + (f" ({fusion['type_label']})" if fusion["type_label"] else "")
+    return label + text.type_phrase(fusion)
 
 
 def render_cohort(items: list[tuple[dict, str]]) -> str:
