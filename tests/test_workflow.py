@@ -299,6 +299,21 @@ def test_cram_needs_a_reference(tmp_path: Path) -> None:
         read_sheet(sheet)
 
 
+def test_check_sheet_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from fusioncheck.cli import main
+
+    bam = empty_bam(tmp_path / "a.bam")
+    sheet = tmp_path / "s.tsv"
+    sheet.write_text(f"sample\tbam\tassay\nok\t{bam}\trna\nbad id\t{bam}\tdna\n")
+    assert main(["check-sheet", str(sheet)]) == 1
+    assert "line 3: sample 'bad id'" in capsys.readouterr().err
+    sheet.write_text(f"sample\tbam\tassay\nok\t{bam}\trna\n")
+    out = tmp_path / "found.json"
+    assert main(["check-sheet", str(sheet), "--inspect", "--out", str(out)]) == 0
+    [found] = json.loads(out.read_text())
+    assert found["build"] == "GRCh38" and found["contig_style"] == "chr"
+
+
 def test_broken_sheet_stops_the_workflow_before_any_job(tmp_path: Path) -> None:
     bam = empty_bam(tmp_path / "data" / "a.bam")
     root = write_workdir(tmp_path, [f"ok\t{bam}\trna\t\t", f"../evil\t{bam}\trna\t\t"])
