@@ -64,6 +64,16 @@ def output_paths(result: dict, outdir: str | Path) -> ReportPaths:
     )
 
 
+def _readable(*paths: Path | None) -> None:
+    """Reports are for colleagues to read: give them the mode a new file gets under the
+    user's umask (temporary files are created owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in paths:
+        if path is not None and path.exists():
+            path.chmod(0o666 & ~umask)
+
+
 def _write_vcf_atomic(result: dict, models: genes.GeneModels, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,6 +104,7 @@ def write_sample_report(
     paths = output_paths(result, outdir)
     atomic_write({paths.html: html.render_sample(result, models, source)})
     _write_vcf_atomic(result, models, paths.vcf)
+    _readable(paths.html, paths.vcf)
     if not make_pdf:
         return ReportPaths(paths.html, paths.vcf, None)
     engine = pdf.find_chromium(chromium)
@@ -114,4 +125,5 @@ def write_cohort_report(
         target = output_paths(result, report_dir).html
         items.append((result, html.relative_href(target, out)))
     atomic_write({out: html.render_cohort(items)})
+    _readable(out)
     return out

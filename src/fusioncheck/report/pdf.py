@@ -97,6 +97,9 @@ def html_to_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120.0) ->
             raise PdfEngineError(
                 f"{chromium} failed to print {html} (exit {proc.returncode}):\n{tail}"
             )
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)  # a report is for colleagues to read; mkstemp is owner-only
         os.replace(tmp, pdf)
     finally:
         tmp.unlink(missing_ok=True)
