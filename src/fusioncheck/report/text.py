@@ -279,9 +279,9 @@ def interpretation(result: dict) -> list[tuple[str, list[str]]]:
         )
     else:
         recip = "Reciprocal TFE3::ASPSCR1 evidence was not assessed."
-    out.append(
-        ("ASPSCR1::TFE3 in renal cell carcinoma", [rcc, f"{recip} ({reciprocal['statement']})"])
-    )
+    if status != "absent":  # the scan's own words carry the counts or the reason
+        recip = f"{recip} Scan: {reciprocal['statement']}"
+    out.append(("ASPSCR1::TFE3 in renal cell carcinoma", [rcc, recip]))
 
     others = other_partner_fusions(result)
     if others:
