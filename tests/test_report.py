@@ -173,7 +173,7 @@ def hostile() -> dict:
     doc["call_reason"] = '<img src="http://example.invalid/x.png" onerror="alert(2)">'
     doc["command"] = "fusioncheck scan '<b>bold</b>' </code></td><script>alert(3)</script>"
     doc["input"]["path"] = '/data/"><iframe src="https://example.invalid/"></iframe>.bam'
-    doc["reciprocal"]["statement"] = "<style>body{display:none}</style>"
+    doc["tfe3_imbalance"]["statement"] = "<style>body{display:none}</style>"
     doc["sensitivity"]["statement"] = '<a href="https://example.invalid/">link</a>'
     validate(doc)
     return doc
