@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pysam
@@ -149,7 +149,7 @@ def _record_segment(read: pysam.AlignedSegment, style: ContigStyle) -> _Segment:
 
 
 class EvidenceCollector:
-    """Feed it every alignment fetched from the target windows; read ``observations``.
+    """Feed it every alignment fetched from the target windows, then call :meth:`finish`.
 
     Each read's split evidence is taken once, from whichever of its records (primary or
     supplementary) is seen first; each pair's mate evidence once per fragment.
@@ -167,6 +167,8 @@ class EvidenceCollector:
         self.unmatched_clips: Counter[Breakend] = Counter()
         self._seen_splits: set[tuple[str, bool]] = set()
         self._seen_pairs: set[str] = set()
+        self._pairs: list[Observation] = []
+        self._pair_mapq: dict[str, int] = {}
         self._seen_unmatched: set[str] = set()
 
     def add(self, read: pysam.AlignedSegment) -> None:
@@ -179,6 +181,7 @@ class EvidenceCollector:
             self._add_soft_clip(read, duplicate)
         if read.is_paired and not read.mate_is_unmapped and not read.is_proper_pair:
             if not read.is_supplementary:
+                self._note_mapq(read.query_name, read.mapping_quality)
                 self._add_pair(read, duplicate)
 
     # -- split reads (SA) --------------------------------------------------------------------
@@ -274,10 +277,21 @@ class EvidenceCollector:
             theirs = Breakend(mate_chrom, mate_start + 1, "above")
         else:
             theirs = Breakend(mate_chrom, mate_start + mate_len, "below")
-        mate_mapq = read.get_tag("MQ") if read.has_tag("MQ") else read.mapping_quality
-        reason = None
-        if duplicate:
-            reason = "duplicates"
-        elif min(read.mapping_quality, int(mate_mapq)) < self.t.min_mapq:
-            reason = "low_mapq"
-        self.observations.append(Observation(read.query_name, "mates", mine, theirs, reason))
+        if read.has_tag("MQ"):
+            self._note_mapq(read.query_name, int(read.get_tag("MQ")))
+        reason = "duplicates" if duplicate else None
+        self._pairs.append(Observation(read.query_name, "mates", mine, theirs, reason))
+
+    def _note_mapq(self, fragment: str, mapq: int) -> None:
+        self._pair_mapq[fragment] = min(mapq, self._pair_mapq.get(fragment, mapq))
+
+    def finish(self) -> list[Observation]:
+        """All observations.  A pair is judged by the lower MAPQ of its two mates, known only
+        once both were read (aligners such as STAR write no MQ tag)."""
+        pairs = [
+            replace(o, filter="low_mapq")
+            if o.filter is None and self._pair_mapq[o.fragment] < self.t.min_mapq
+            else o
+            for o in self._pairs
+        ]
+        return self.observations + pairs

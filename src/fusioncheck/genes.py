@@ -40,6 +40,10 @@ JUNCTION_EXONS: dict[str, tuple[int, ...]] = {
     FIVE_PRIME_TARGET: (7,),
     THREE_PRIME_TARGET: (4, 5, 6),
 }
+JUNCTION_INTRONS: dict[str, tuple[int, ...]] = {
+    FIVE_PRIME_TARGET: (7,),
+    THREE_PRIME_TARGET: (3, 4, 5),
+}
 
 #: TFE3 exons lost from (5') and kept in (3') every TFE3 fusion transcript joined at exons 4-6:
 #: their coverage ratio is the exon-imbalance evidence of a rearrangement.
@@ -108,12 +112,17 @@ class Transcript:
                 return e
         return None
 
+    def intron(self, number: int) -> tuple[int, int]:
+        """First and last genomic base of intron n (between exon n and exon n+1)."""
+        a, b = self.exon(number), self.exon(number + 1)
+        return (a.end + 1, b.start - 1) if self.strand == "+" else (b.end + 1, a.start - 1)
+
     def intron_at(self, pos: int) -> int | None:
         """Number n of the intron between exon n and exon n+1 containing ``pos``, if any."""
-        for a, b in zip(self.exons, self.exons[1:]):
-            lo, hi = (a.end, b.start) if self.strand == "+" else (b.end, a.start)
-            if lo < pos < hi:
-                return a.number
+        for n in range(1, len(self.exons)):
+            lo, hi = self.intron(n)
+            if lo <= pos <= hi:
+                return n
         return None
 
     def contains(self, chrom: str, pos: int) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
-import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +36,7 @@ from fusioncheck.evidence import FILTERS, EvidenceCollector
 from fusioncheck.genes import (
     FIVE_PRIME_TARGET,
     JUNCTION_EXONS,
+    JUNCTION_INTRONS,
     TFE3_KEPT_EXONS,
     TFE3_LOST_EXONS,
     THREE_PRIME_TARGET,
@@ -65,12 +65,11 @@ class _Coverage:
         self.spliced = 0
         self.paired = False
         self.lengths: Counter[int] = Counter()
-        self.inserts: list[int] = []
         self.secondary = 0
         self.qc_fail = 0
         self._exon_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
         self._junction_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
-        self._intron_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
+        self._intron_bases: Counter[tuple[str, int]] = Counter()
 
     def add(self, gene: str, read: pysam.AlignedSegment) -> None:
         if read.is_unmapped:
@@ -95,8 +94,6 @@ class _Coverage:
             self.spliced += 1
         if read.is_paired:
             self.paired = True
-            if read.is_proper_pair and read.template_length > 0 and len(self.inserts) < 10_000:
-                self.inserts.append(read.template_length)
         tx = self.models[gene]
         name = read.query_name
         blocks = read.get_blocks()
@@ -117,10 +114,15 @@ class _Coverage:
                     else _overlaps(blocks, edge, edge + w - 1)
                 ):
                     self._junction_fragments[(gene, exon.number)].add(name)
-        if read.reference_start is not None:
-            intron = tx.intron_at(read.reference_start + 1)
-            if intron is not None:
-                self._intron_fragments[(gene, intron)].add(name)
+        # Fragment bases over the introns where DNA breaks fall: each fragment once, from its
+        # leftmost mate, over its whole span (the insert counts: a break there is seen too).
+        if read.is_paired and not (read.is_proper_pair and read.template_length > 0):
+            return
+        first = read.reference_start + 1
+        last = read.reference_start + read.template_length if read.is_paired else read.reference_end
+        for n in JUNCTION_INTRONS[gene]:
+            lo, hi = tx.intron(n)
+            self._intron_bases[(gene, n)] += max(0, min(hi, last) - max(lo, first) + 1)
 
     @property
     def read_length(self) -> int:
@@ -143,8 +145,8 @@ class _Coverage:
         """Fragments that would show a fusion at the ASPS junction, 5' side and 3' side.
 
         RNA: fragments touching the junction end of ASPSCR1 exon 7, and the least covered of
-        TFE3 exons 4-6.  DNA: fragments in ASPSCR1 intron 7 (TFE3 introns 3-5, least
-        covered), scaled to those spanning one point: count * insert / (intron + insert).
+        TFE3 exons 4-6.  DNA: mean fragment depth (inserts included) over ASPSCR1 intron 7 and
+        the least covered of TFE3 introns 3-5.
         """
         if rna:
             five = min(
@@ -156,18 +158,13 @@ class _Coverage:
                 for n in JUNCTION_EXONS[THREE_PRIME_TARGET]
             )
             return float(five), float(three)
-        insert = statistics.median(self.inserts) if self.inserts else float(self.read_length)
 
-        def spanning(gene: str, intron: int) -> float:
-            tx = self.models[gene]
-            a, b = tx.exon(intron), tx.exon(intron + 1)
-            length = abs(
-                (b.start if tx.strand == "+" else a.start) - (a.end if tx.strand == "+" else b.end)
-            )
-            return len(self._intron_fragments[(gene, intron)]) * insert / (length + insert)
+        def depth(gene: str, n: int) -> float:
+            lo, hi = self.models[gene].intron(n)
+            return self._intron_bases[(gene, n)] / (hi - lo + 1)
 
-        five = min(spanning(FIVE_PRIME_TARGET, n) for n in JUNCTION_EXONS[FIVE_PRIME_TARGET])
-        three = min(spanning(THREE_PRIME_TARGET, n - 1) for n in JUNCTION_EXONS[THREE_PRIME_TARGET])
+        five = min(depth(FIVE_PRIME_TARGET, n) for n in JUNCTION_INTRONS[FIVE_PRIME_TARGET])
+        three = min(depth(THREE_PRIME_TARGET, n) for n in JUNCTION_INTRONS[THREE_PRIME_TARGET])
         return round(five, 1), round(three, 1)
 
 
@@ -229,7 +226,7 @@ def scan(
     is_rna = assay == "rna" or (
         assay == "auto" and coverage.spliced >= max(1, 0.01 * sum(coverage.reads.values()))
     )
-    junctions = [j for o in collector.observations if (j := orient(o, models, t)) is not None]
+    junctions = [j for o in collector.finish() if (j := orient(o, models, t)) is not None]
     clusters = cluster(junctions, models, t, is_rna)
     removed = filter_counts(junctions)
     fusions = _records(clusters, removed, models, t, is_rna, inp)
@@ -412,8 +409,11 @@ def _call(
         )
     if not sum(coverage.reads.values()):
         return "INDETERMINATE", None, "no reads in the ASPSCR1 and TFE3 windows"
-    if targets and targets[0]["supporting_fragments"] > 0:
-        best = targets[0]
+    best = targets[0] if targets else None
+    # Sub-threshold evidence blocks a negative when it includes a junction read or as many
+    # spanning pairs as a call needs; an isolated discordant pair is background chimera noise
+    # (it is still listed in ``fusions``).
+    if best and (best["split_reads"] or best["spanning_pairs"] >= t.min_support):
         why = (
             f"only {best['split_reads']} split reads"
             if best["supporting_fragments"] >= t.min_support
@@ -440,26 +440,26 @@ def _call(
             "without the genome FASTA: rerun with --reference",
         )
     if fraction is None or fraction > t.negative_max_fraction:
-        shown = (
-            "no informative fragments"
-            if fraction is None
-            else (
-                f"a fusion would need to be in at least {fraction:.0%} of "
-                + ("transcripts" if rna else "alleles")
-                + " to be seen"
-            )
-        )
+        what = "transcripts" if rna else "alleles"
+        if fraction is None:
+            shown = "no informative fragments"
+        elif fraction > 1:
+            shown = f"not even a fusion in all {what} would reliably give {t.min_support} reads"
+        else:
+            shown = f"a fusion would need to be in at least {fraction:.0%} of {what} to be seen"
         return (
             "INDETERMINATE",
             None,
             f"coverage at the junction is too low to exclude the fusion ({shown}; "
             f"NOT_DETECTED needs {t.negative_max_fraction:.0%} or less)",
         )
-    return (
-        "NOT_DETECTED",
-        None,
-        "no ASPSCR1::TFE3 evidence, with coverage enough to have seen it",
-    )
+    reason = "no ASPSCR1::TFE3 junction read, with coverage enough to have seen one"
+    if best:
+        reason += (
+            f"; {best['spanning_pairs']} isolated discordant pair(s) listed, consistent with "
+            "background chimeras"
+        )
+    return "NOT_DETECTED", None, reason
 
 
 def _tfe3_imbalance(coverage: _Coverage, models: GeneModels, t: Thresholds, rna: bool) -> dict:

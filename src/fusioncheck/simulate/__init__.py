@@ -158,9 +158,10 @@ def _exon_pieces(tx: Transcript, numbers: range, part: int) -> list[Piece]:
     return [Piece(tx.chrom, tx.exon(n).start, tx.exon(n).end, tx.strand, part) for n in numbers]
 
 
-def _intron(tx: Transcript, n: int) -> tuple[int, int]:
-    a, b = tx.exon(n), tx.exon(n + 1)
-    return (a.end + 1, b.start - 1) if tx.strand == "+" else (b.end + 1, a.start - 1)
+def _inside(rng: random.Random, lo: int, hi: int) -> int:
+    """A break point inside ``lo..hi``, away from the exons (TFE3 intron 4 is only 82 bp)."""
+    margin = min(100, (hi - lo) // 4)
+    return rng.randint(lo + margin, hi - margin)
 
 
 def _arm(chrom: str, bp: int, strand: str, part: int, before: bool) -> Piece:
@@ -232,13 +233,13 @@ def _fusion_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> l
     else:
         if not 1 <= a < len(five.exons):
             raise UsageError(f"{five.gene} has introns 1-{len(five.exons) - 1}, not {a}")
-        lo, hi = _intron(five, a)
-        bp5, intron5, exon5 = rng.randint(lo + 100, hi - 100), a, a
+        lo, hi = five.intron(a)
+        bp5, intron5, exon5 = _inside(rng, lo, hi), a, a
     if not 1 <= b < len(three.exons):
         raise UsageError(f"TFE3 has introns 1-{len(three.exons) - 1}, not {b}")
-    lo, hi = _intron(three, b)
+    lo, hi = three.intron(b)
     # The first TFE3 base kept in transcription order: on the minus strand, the highest one.
-    bp3 = rng.randint(lo + 100, hi - 100)
+    bp3 = _inside(rng, lo, hi)
     pieces = [
         _arm(five.chrom, bp5, five.strand, 0, before=True),
         _arm(three.chrom, bp3, three.strand, 1, before=False),
@@ -561,10 +562,12 @@ def _informative(
     if spec.assay == "rna":
         zones = {
             "ASPSCR1": [sorted((five.donor(7), five.donor(7) - 29))],
-            "TFE3": [sorted((three.acceptor(e), three.acceptor(e) + 29)) for e in (4, 5, 6)],
+            # TFE3 is on minus: the first 30 bases of an exon in transcription order end at
+            # its acceptor (the exon's highest coordinate).
+            "TFE3": [(three.acceptor(e) - 29, three.acceptor(e)) for e in (4, 5, 6)],
         }
     else:
-        zones = {"ASPSCR1": [_intron(five, 7)], "TFE3": [_intron(three, n) for n in (3, 4, 5)]}
+        zones = {"ASPSCR1": [five.intron(7)], "TFE3": [three.intron(n) for n in (3, 4, 5)]}
     counts = {}
     for gene, regions in zones.items():
         n = 0

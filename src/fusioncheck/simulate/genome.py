@@ -140,6 +140,26 @@ def _set(seq: list[str], ws: int, pos: int, bases: str) -> None:
         seq[pos - ws + i] = b
 
 
+_STOPS = {"TAA", "TAG", "TGA"}
+_SENSE = [a + b + c for a in "ACGT" for b in "ACGT" for c in "ACGT" if a + b + c not in _STOPS]
+
+
+def _write_orf(build: str, tx: Transcript, locate) -> None:
+    """Make the annotated CDS an open reading frame (ATG, sense codons, a stop), so fusion
+    proteins translate as they would on a real genome."""
+    cds = tx.cds_tx_range
+    if cds is None:
+        return
+    rng = np.random.default_rng([GENOME_SEED, zlib.crc32(f"{build}:{tx.gene}".encode())])
+    n_codons = (cds[1] - cds[0] + 1) // 3
+    codons = [_SENSE[i] for i in rng.integers(0, len(_SENSE), n_codons - 2)]
+    orf = "ATG" + "".join(codons) + "TGA"
+    for offset, base in enumerate(orf):
+        pos = tx.genomic_position(cds[0] + offset)
+        ws, seq = locate(tx.chrom, pos)
+        seq[pos - ws] = base if tx.strand == "+" else base.translate(_COMPLEMENT)
+
+
 @cache
 def build_genome(build: str, extra: tuple[tuple[str, int], ...] = ()) -> Genome:
     """The genome of ``build``; ``extra`` adds unannotated-partner loci (chrom, pos)."""
@@ -172,6 +192,10 @@ def build_genome(build: str, extra: tuple[tuple[str, int], ...] = ()) -> Genome:
             if ws <= pos <= we:
                 return ws, seq
         raise AssertionError(f"{chrom}:{pos} outside the windows")
+
+    for tx in models.transcripts.values():
+        if tx.chrom in lengths:
+            _write_orf(build, tx, locate)
 
     # Canonical splice sites (GT..AG in transcription orientation) so real aligners splice.
     for tx in genes.values():
