@@ -3,7 +3,8 @@
 #   bash .ci/slurm/down.sh STATE_DIR
 # 1. cancel every job still queued or running on that cluster (it is private to STATE_DIR);
 # 2. SIGTERM each daemon in STATE_DIR/pids, last started first, SIGKILL after 20 s;
-# 3. SIGKILL any slurmstepd left behind by *this* cluster's slurmd (recognised by the SLURM_CONF
+# 3. remove the /etc/slurm/slurm.conf symlink up.sh made (only if it still points here);
+# 4. SIGKILL any slurmstepd left behind by *this* cluster's slurmd (recognised by the SLURM_CONF
 #    in its environment), so that no job processes outlive the cluster.
 # Only PIDs whose command name is still the recorded daemon's are signalled (a PID reused by an
 # unrelated process is left alone). Safe to run twice, or after a failed up.sh. Logs stay.
@@ -70,5 +71,14 @@ for dir in /proc/[0-9]*; do
     kill -KILL "$pid" 2>/dev/null || true
   fi
 done
+
+# The default-path symlink up.sh made, if it still points here.
+if [ -f "$STATE/default-conf-link" ]; then
+  link="$(cat "$STATE/default-conf-link")"
+  if [ -L "$link" ] && [ "$(readlink "$link")" = "$CONF" ]; then
+    rm -f "$link"
+    echo "SLURM down: removed $link"
+  fi
+fi
 
 mv "$PIDS" "$PIDS.stopped"

@@ -212,6 +212,24 @@ chmod 600 "$STATE/etc/slurmdbd.conf"
 # Every slurm command and daemon below reads this (slurmdbd.conf is found beside it).
 export SLURM_CONF="$STATE/etc/slurm.conf"
 printf 'export SLURM_CONF=%q\n' "$SLURM_CONF" >"$STATE/env"
+# ... except srun inside a Snakemake job: the jobstep plugin drops every SLURM_* variable
+# (SLURM_CONF too) before it calls srun, which then looks only at the default path. So the
+# default path must lead here: a symlink, made only where no slurm.conf exists (or where a
+# symlink from an earlier run of this script points to a cluster that is gone), and removed by
+# down.sh. A machine with a real /etc/slurm/slurm.conf is refused rather than changed.
+DEFAULT_CONF=/etc/slurm/slurm.conf
+if [ -L "$DEFAULT_CONF" ] && [ ! -e "$DEFAULT_CONF" ] \
+  && [[ "$(readlink "$DEFAULT_CONF")" == */etc/slurm.conf ]]; then
+  rm -f "$DEFAULT_CONF"
+fi
+if [ -e "$DEFAULT_CONF" ] || [ -L "$DEFAULT_CONF" ]; then
+  echo "SLURM up: $DEFAULT_CONF exists ($(readlink -f "$DEFAULT_CONF")): this machine has" \
+    "a SLURM of its own, or another CI cluster is up; not touching it" >&2
+  false
+fi
+mkdir -p /etc/slurm
+ln -s "$SLURM_CONF" "$DEFAULT_CONF"
+echo "$DEFAULT_CONF" >"$STATE/default-conf-link"
 
 # --- slurmdbd, then the cluster's accounts ---------------------------------------------------
 start slurmdbd slurmdbd -D
