@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Aligners and tools the fixtures and tests use; chromium renders the HTML report to PDF.
-APT_PACKAGES=(samtools bcftools tabix rna-star bwa hisat2 chromium)
+APT_PACKAGES=(samtools bcftools tabix rna-star bwa hisat2 chromium poppler-utils)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then

@@ -42,6 +42,8 @@ def fusion(**changes: object) -> dict:
         "kind": "target",
         "breakpoint_5p": "chr17:81996846",
         "breakpoint_3p": "chrX:49034251",
+        "side_5p": "below",
+        "side_3p": "below",
         "breakpoint_precision": "exact",
         "exon_5p": 7,
         "exon_3p": 6,
@@ -182,6 +184,7 @@ def hostile() -> dict:
 def balanced() -> dict:
     recip = fusion(
         five_prime_gene="TFE3", three_prime_gene="ASPSCR1", kind="reciprocal",
+        side_5p="above", side_3p="above",
         breakpoint_5p="chrX:49034252", breakpoint_3p="chr17:81996847", exon_5p=5, exon_3p=8,
         transcript_5p="NM_006521.6 / ENST00000315869.7",
         transcript_3p="NM_024083.4 / ENST00000306739.8", type_label=None,

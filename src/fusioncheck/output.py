@@ -22,6 +22,14 @@ TSV_COLUMNS = (
 )  # fmt: skip
 
 
+def make_readable(path: Path) -> None:
+    """Give ``path`` the mode a new file gets under the user's umask: results are for
+    colleagues to read, and temporary files are created owner-only."""
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(0o666 & ~umask)
+
+
 def _write_temp(path: Path, text: str) -> Path:
     """``text`` in a hidden temporary file beside ``path``, flushed to disk."""
     try:
@@ -34,6 +42,7 @@ def _write_temp(path: Path, text: str) -> Path:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        make_readable(Path(tmp))
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{path}: writing failed ({exc.strerror}); nothing was kept") from exc

@@ -355,6 +355,8 @@ def _records(
                     "kind": kind(c.partners),
                     "breakpoint_5p": _locus(c.five, inp),
                     "breakpoint_3p": _locus(c.three, inp),
+                    "side_5p": c.five.keeps,
+                    "side_3p": c.three.keeps,
                     "breakpoint_precision": "exact" if c.exact else "imprecise",
                     "exon_5p": ann.exon_5p,
                     "exon_3p": ann.exon_3p,

@@ -20,7 +20,7 @@ import jsonschema
 
 from fusioncheck import genes
 from fusioncheck.errors import InputError, OutputError
-from fusioncheck.output import atomic_write
+from fusioncheck.output import atomic_write, make_readable
 from fusioncheck.report import html, pdf, vcf
 
 
@@ -64,16 +64,6 @@ def output_paths(result: dict, outdir: str | Path) -> ReportPaths:
     )
 
 
-def _readable(*paths: Path | None) -> None:
-    """Reports are for colleagues to read: give them the mode a new file gets under the
-    user's umask (temporary files are created owner-only)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in paths:
-        if path is not None and path.exists():
-            path.chmod(0o666 & ~umask)
-
-
 def _write_vcf_atomic(result: dict, models: genes.GeneModels, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +73,7 @@ def _write_vcf_atomic(result: dict, models: genes.GeneModels, path: Path) -> Non
         raise OutputError(f"{path.parent}: cannot write here ({exc.strerror})") from exc
     try:
         vcf.write_vcf(result, models, tmp)
+        make_readable(Path(tmp))
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -104,7 +95,6 @@ def write_sample_report(
     paths = output_paths(result, outdir)
     atomic_write({paths.html: html.render_sample(result, models, source)})
     _write_vcf_atomic(result, models, paths.vcf)
-    _readable(paths.html, paths.vcf)
     if not make_pdf:
         return ReportPaths(paths.html, paths.vcf, None)
     engine = pdf.find_chromium(chromium)
@@ -125,5 +115,4 @@ def write_cohort_report(
         target = output_paths(result, report_dir).html
         items.append((result, html.relative_href(target, out)))
     atomic_write({out: html.render_cohort(items)})
-    _readable(out)
     return out

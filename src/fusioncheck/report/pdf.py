@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from fusioncheck.errors import FusioncheckError
+from fusioncheck.output import make_readable
 
 #: Executable names tried, in order, when neither --chromium nor FUSIONCHECK_CHROMIUM is set.
 CANDIDATES = (
@@ -97,9 +98,7 @@ def html_to_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120.0) ->
             raise PdfEngineError(
                 f"{chromium} failed to print {html} (exit {proc.returncode}):\n{tail}"
             )
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)  # a report is for colleagues to read; mkstemp is owner-only
+        make_readable(tmp)
         os.replace(tmp, pdf)
     finally:
         tmp.unlink(missing_ok=True)

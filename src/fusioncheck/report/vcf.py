@@ -55,7 +55,6 @@ INFO_LINES = (
     ("FRAME", "1", "String", "Reading frame of the fusion transcript"),
     ("CONFIDENCE", "1", "String", "Confidence of this junction (high/medium/low)"),
     ("TYPE_LABEL", "1", "String", "Literature junction type this corresponds to (inferred)"),
-    ("ORIENTATION_ASSUMED", "0", "Flag", "Partner strand unknown: orientation assumed (+)"),
 )
 
 FILTER_LINES = (
@@ -76,14 +75,6 @@ def _info_string(value: object) -> str:
 def _split(position: str) -> tuple[str, int]:
     chrom, _, pos = position.rpartition(":")
     return chrom, int(pos)
-
-
-def _keeps_below(gene: str, side: str, models: GeneModels) -> tuple[bool, bool]:
-    """(keeps the part below the position, orientation assumed) for one breakend."""
-    tx = models.transcripts.get(gene)
-    strand = tx.strand if tx is not None else "+"
-    below = (strand == "+") if side == "5p" else (strand == "-")
-    return below, tx is None
 
 
 def bnd_alt(own_below: bool, mate_chrom: str, mate_pos: int, mate_below: bool, ref: str = "N"):
@@ -148,8 +139,8 @@ def write_vcf(result: dict, models: GeneModels, path: str | Path) -> Path:
     for i, fusion in enumerate(result["fusions"], start=1):
         c5, p5 = _split(fusion["breakpoint_5p"])
         c3, p3 = _split(fusion["breakpoint_3p"])
-        below5, assumed5 = _keeps_below(fusion["five_prime_gene"], "5p", models)
-        below3, assumed3 = _keeps_below(fusion["three_prime_gene"], "3p", models)
+        below5 = fusion["side_5p"] == "below"
+        below3 = fusion["side_3p"] == "below"
         id5, id3 = f"fc{i}_5p", f"fc{i}_3p"
         shared = {
             "SVTYPE": "BND",
@@ -165,8 +156,6 @@ def write_vcf(result: dict, models: GeneModels, path: str | Path) -> Path:
             shared["TYPE_LABEL"] = _info_string(fusion["type_label"])
         if fusion["breakpoint_precision"] == "imprecise":
             shared["IMPRECISE"] = True
-        if assumed5 or assumed3:
-            shared["ORIENTATION_ASSUMED"] = True
         for side, chrom, pos, own, mate, mate_id, own_id in (
             ("5p", c5, p5, below5, (c3, p3, below3), id3, id5),
             ("3p", c3, p3, below3, (c5, p5, below5), id5, id3),
