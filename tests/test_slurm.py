@@ -171,16 +171,33 @@ def example_runs(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> 
         root, "--workflow-profile", str(SLURM_PROFILE), *CI_OVERRIDES, env=cluster.env
     )
     _say(f"bundled example: local {local_s:.1f} s, SLURM {slurm_s:.1f} s")
-    return {"root": root, "slurm": slurm, "local_s": local_s, "slurm_s": slurm_s}
+    return {
+        "root": root, "slurm": slurm, "local_s": local_s, "slurm_s": slurm_s,
+        "local_jobs": job_stats(local.stdout + local.stderr),
+    }  # fmt: skip
+
+
+def job_stats(output: str) -> dict[str, int]:
+    """Rule -> job count from the "Job stats" table Snakemake prints when a run starts."""
+    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    counts = {}
+    for line in table.splitlines():
+        match = re.fullmatch(r"\s*(\w+)\s+(\d+)\s*", line)
+        if match and match[1] != "total":
+            counts[match[1]] = int(match[2])
+    return counts
 
 
 def test_example_runs_on_slurm(example_runs: dict, cluster: Cluster) -> None:
     done = example_runs["slurm"]
     assert done.returncode == 0, show(done)
-    # The jobs really went through the scheduler and accounting: one cluster job per rule
-    # instance (4 check_input, 4 scan, thresholds, cohort), in the CI partition and account.
+    # Both runs planned the same jobs; on SLURM every one but `all` (which only collects
+    # files) went through the scheduler and accounting, in the CI partition and account.
+    planned = example_runs["local_jobs"]
+    assert job_stats(done.stdout + done.stderr) == planned
+    assert planned["scan"] == len(SAMPLES)
     jobs = sacct_jobs(cluster, example_runs["root"])
-    assert len(jobs) == 10, jobs
+    assert len(jobs) == sum(planned.values()) - planned["all"], (planned, jobs)
     assert {(j["partition"], j["account"], j["state"], j["exit"]) for j in jobs} == {
         ("ci", "ci", "COMPLETED", "0:0")
     }

@@ -6,9 +6,10 @@
 #   bash .ci/slurm/up.sh STATE_DIR      then: export SLURM_CONF=STATE_DIR/etc/slurm.conf
 #   bash .ci/slurm/down.sh STATE_DIR    stops every daemon started here, by PID
 #
-# Nothing is written outside STATE_DIR (no /etc/slurm, /run/munge or /var/lib/mysql): the
-# commands find the cluster through $SLURM_CONF, munge through AuthInfo=socket=..., MariaDB
-# listens on 127.0.0.1 only. The daemons' PIDs go to STATE_DIR/pids ("name pid" lines, in start
+# Nothing is written outside STATE_DIR (no /run/munge, /var/lib/mysql, /var/spool/slurm) but
+# one symlink, /etc/slurm/slurm.conf (see below; refused where a slurm.conf exists, removed by
+# down.sh): commands find the cluster through $SLURM_CONF, munge through AuthInfo=socket=...;
+# every daemon listens on 127.0.0.1 only. The daemons' PIDs go to STATE_DIR/pids ("name pid" lines, in start
 # order). Exit 0 once `sinfo` shows the node idle; on any failure the daemons already started
 # are stopped (down.sh) and the end of each log is printed.
 #
@@ -156,6 +157,8 @@ ClusterName=$CLUSTER
 SlurmctldHost=localhost(127.0.0.1)
 SlurmctldPort=$CTLD_PORT
 SlurmdPort=$SLURMD_PORT
+# Listen on the node's address (127.0.0.1) only, not on every interface.
+CommunicationParameters=NoInAddrAny
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -198,6 +201,7 @@ AuthInfo=socket=$MUNGE_SOCKET
 DbdHost=localhost
 DbdAddr=127.0.0.1
 DbdPort=$DBD_PORT
+CommunicationParameters=NoInAddrAny
 SlurmUser=root
 LogFile=$STATE/log/slurmdbd.log
 PidFile=$STATE/run/slurmdbd.pid
