@@ -299,7 +299,6 @@ def test_cli_default_is_a_positive_control(tmp_path, capsys):
                  "--assay", "dna"]) == 2  # fmt: skip
 
 
-@pytest.mark.skipif(shutil.which("bwa") is None, reason="bwa not installed")
 def test_real_aligner_output_lifts_back(simulate_fixture, tmp_path):
     result = simulate_fixture(assay="dna", aligner="bwa", background=5.0, seed=5)
     windows = tmp_path / "windows.fa"

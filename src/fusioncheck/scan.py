@@ -43,7 +43,7 @@ from fusioncheck.genes import (
     GeneModels,
     load,
 )
-from fusioncheck.sequence import PartnerIndex, fusion_protein
+from fusioncheck.sequence import PartnerIndex, fusion_protein, slide_to_five_prime
 
 SCHEMA_VERSION = "1.0"
 SAMPLE_ID = re.compile(r"[A-Za-z0-9._-]+")
@@ -339,6 +339,8 @@ def _records(
     records = []
     try:
         for c in shown:
+            if fasta and c.exact and not rna:
+                c.five, c.three = slide_to_five_prime(fasta, inp.style, c.five, c.three)
             ann = annotate(c.five, c.three, models, rna)
             tx5 = models.gene_at(c.five.chrom, c.five.pos)
             tx3 = models.gene_at(c.three.chrom, c.three.pos)

@@ -140,6 +140,33 @@ class PartnerIndex:
         return sorted(hits)
 
 
+def _oriented_base(fasta: pysam.FastaFile, style: ContigStyle, chrom: str, pos: int, plus: bool):
+    base = fasta.fetch(style.to_bam(chrom), pos - 1, pos).upper()
+    return base if plus else reverse_complement(base)
+
+
+def slide_to_five_prime(
+    fasta: pysam.FastaFile, style: ContigStyle, five: Breakend, three: Breakend, limit: int = 50
+) -> tuple[Breakend, Breakend]:
+    """Move a join through its microhomology so the 5' partner keeps every base it can.
+
+    Where the bases next to a genomic join are the same on both partners, aligners may place
+    the break anywhere in that stretch; one fixed choice makes calls from different aligners
+    (and runs) agree.  RNA joins are placed at exon boundaries instead.
+    """
+    step5 = 1 if five.keeps == "below" else -1
+    step3 = 1 if three.keeps == "above" else -1
+    for _ in range(limit):
+        nxt = five.pos + step5
+        if _oriented_base(fasta, style, five.chrom, nxt, step5 == 1) != _oriented_base(
+            fasta, style, three.chrom, three.pos, step3 == 1
+        ):
+            break
+        five = Breakend(five.chrom, nxt, five.keeps)
+        three = Breakend(three.chrom, three.pos + step3, three.keeps)
+    return five, three
+
+
 def fusion_protein(
     fasta: pysam.FastaFile,
     style: ContigStyle,

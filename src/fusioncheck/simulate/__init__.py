@@ -28,6 +28,7 @@ import pysam
 from fusioncheck import __version__
 from fusioncheck.errors import OutputError, UsageError
 from fusioncheck.genes import BUILDS, ContigStyle, Transcript, load, reading_frame
+from fusioncheck.sequence import reverse_complement
 from fusioncheck.simulate.fragments import Fragment, Piece, Template, junction_kind, pair
 from fusioncheck.simulate.genome import (
     PARALOG_CHROM,
@@ -158,6 +159,23 @@ def _exon_pieces(tx: Transcript, numbers: range, part: int) -> list[Piece]:
     return [Piece(tx.chrom, tx.exon(n).start, tx.exon(n).end, tx.strand, part) for n in numbers]
 
 
+def _base(genome: Genome, tx: Transcript, pos: int) -> str:
+    """The base at ``pos`` read in ``tx``'s direction of transcription."""
+    base = genome.fetch(tx.chrom, pos, pos)
+    return base if tx.strand == "+" else reverse_complement(base)
+
+
+def _homologous(genome: Genome, five: Transcript, bp5: int, three: Transcript, bp3: int) -> bool:
+    """Could an aligner place this join one base either way?  It can when the 5' partner's
+    next base equals the 3' partner's first, or the 5' partner's last the 3' partner's
+    previous one."""
+    s5 = 1 if five.strand == "+" else -1
+    s3 = 1 if three.strand == "+" else -1
+    return _base(genome, five, bp5 + s5) == _base(genome, three, bp3) or _base(
+        genome, five, bp5
+    ) == _base(genome, three, bp3 - s3)
+
+
 def _inside(rng: random.Random, lo: int, hi: int) -> int:
     """A break point inside ``lo..hi``, away from the exons (TFE3 intron 4 is only 82 bp)."""
     margin = min(100, (hi - lo) // 4)
@@ -239,7 +257,14 @@ def _fusion_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> l
         raise UsageError(f"TFE3 has introns 1-{len(three.exons) - 1}, not {b}")
     lo, hi = three.intron(b)
     # The first TFE3 base kept in transcription order: on the minus strand, the highest one.
+    # Redrawn until neither join has microhomology, so the truth has one exact breakpoint.
     bp3 = _inside(rng, lo, hi)
+    step3 = 1 if three.strand == "-" else -1
+    step5 = 1 if five.strand == "+" else -1
+    while _homologous(genome, five, bp5, three, bp3) or (
+        spec.reciprocal and _homologous(genome, three, bp3 + step3, five, bp5 + step5)
+    ):
+        bp3 = _inside(rng, lo, hi)
     pieces = [
         _arm(five.chrom, bp5, five.strand, 0, before=True),
         _arm(three.chrom, bp3, three.strand, 1, before=False),
@@ -247,8 +272,6 @@ def _fusion_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> l
     records.append(_Record("fusion", five, three, exon5, b + 1, bp5, bp3, pieces, intron5, b))
     if spec.reciprocal:
         # The other derivative: TFE3 up to the base before bp3, then the partner after bp5.
-        step3 = 1 if three.strand == "-" else -1
-        step5 = 1 if five.strand == "+" else -1
         r5, r3 = bp3 + step3, bp5 + step5
         recip = [
             _arm(three.chrom, r5, three.strand, 0, before=True),

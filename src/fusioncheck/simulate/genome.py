@@ -19,13 +19,13 @@ import numpy as np
 
 from fusioncheck.errors import UsageError
 from fusioncheck.genes import CONTIG_LENGTHS, ContigStyle, Exon, Transcript, load
+from fusioncheck.sequence import reverse_complement
 
 GENOME_SEED = 1729
 #: Random sequence this far each side of every gene.
 FLANK = 10_000
 _CHUNK = 1000
 _BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
-_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 
 #: A processed-pseudogene copy of TFE3 exon 6 (transcript orientation, + strand) on chr1:
 #: reads whose TFE3 part lies in exon 6 align to both places.
@@ -36,10 +36,6 @@ PARALOG_EXON = 6
 READ_THROUGH_GENE = "RTNB"
 READ_THROUGH_GAP = 20_000
 READ_THROUGH_EXON = 2
-
-
-def reverse_complement(seq: str) -> str:
-    return seq.translate(_COMPLEMENT)[::-1]
 
 
 def parse_locus(text: str, build: str) -> tuple[str, int] | None:
@@ -157,7 +153,7 @@ def _write_orf(build: str, tx: Transcript, locate) -> None:
     for offset, base in enumerate(orf):
         pos = tx.genomic_position(cds[0] + offset)
         ws, seq = locate(tx.chrom, pos)
-        seq[pos - ws] = base if tx.strand == "+" else base.translate(_COMPLEMENT)
+        seq[pos - ws] = base if tx.strand == "+" else reverse_complement(base)
 
 
 @cache
