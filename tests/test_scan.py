@@ -228,3 +228,27 @@ def test_cram_with_reference_gives_the_same_call_as_the_bam(simulate_fixture, tm
     assert from_cram["input"]["format"] == "CRAM"
     for key in ("call", "confidence", "fusions", "sensitivity", "filters"):
         assert json.dumps(from_cram[key]) == json.dumps(from_bam[key]), key
+
+
+# --- TFE3 exon imbalance ----------------------------------------------------------------------
+
+
+def test_fusion_expressed_without_junction_reads_is_suspected_never_detected(simulate_fixture):
+    """A panel baiting only TFE3 sees the fusion's TFE3 part, never its junction."""
+    out, _ = run(simulate_fixture(fusion_fragments=0, unspanned_fusion=1600.0))
+    assert out["tfe3_imbalance"]["status"] == "imbalanced"
+    assert out["tfe3_imbalance"]["fold"] > out["thresholds"]["imbalance_max_fold"]
+    assert out["call"] == "INDETERMINATE"
+    assert out["call_reason"].startswith("TFE3 rearrangement suspected")
+
+
+@pytest.mark.parametrize("aligner", RNA_STYLES)
+def test_normal_samples_show_no_imbalance(simulate_fixture, aligner):
+    out, _ = run(simulate_fixture(aligner=aligner, fusion_fragments=0))
+    assert out["tfe3_imbalance"]["status"] == "balanced"
+    assert 0.7 < out["tfe3_imbalance"]["fold"] < 1.4
+
+
+def test_imbalance_is_not_assessed_in_dna(simulate_fixture):
+    out, _ = run(simulate_fixture(assay="dna"))
+    assert out["tfe3_imbalance"]["status"] == "not_assessed"

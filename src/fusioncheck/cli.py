@@ -125,6 +125,13 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--paralog-fragments", type=int, default=0)
     p.add_argument("--artefact-pairs", type=int, default=0)
     p.add_argument("--read-through", type=int, default=0)
+    p.add_argument(
+        "--unspanned-fusion",
+        type=float,
+        default=0.0,
+        help="RNA: fusion expression (fragments per kb of its 3' part) with no read across "
+        "the junction",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--sample", default="simulated", help="read group sample name")
 
@@ -164,6 +171,7 @@ def _run_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         paralog_fragments=args.paralog_fragments,
         artefact_pairs=args.artefact_pairs,
         read_through=args.read_through,
+        unspanned_fusion=args.unspanned_fusion,
         seed=args.seed,
         sample=args.sample,
     )

@@ -70,6 +70,7 @@ class _Coverage:
         self._exon_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
         self._junction_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
         self._intron_bases: Counter[tuple[str, int]] = Counter()
+        self._exon_bases: Counter[tuple[str, int]] = Counter()
 
     def add(self, gene: str, read: pysam.AlignedSegment) -> None:
         if read.is_unmapped:
@@ -103,6 +104,10 @@ class _Coverage:
             if not _overlaps(blocks, exon.start, exon.end):
                 continue
             self._exon_fragments[(gene, exon.number)].add(name)
+            self._exon_bases[(gene, exon.number)] += sum(
+                max(0, min(b_end, exon.end) - max(b_start + 1, exon.start) + 1)
+                for b_start, b_end in blocks
+            )
             if exon.number in junction_exons:
                 # The junction side of the exon: its end for a 5' partner, start for a 3'.
                 edge = (
@@ -127,6 +132,12 @@ class _Coverage:
     @property
     def read_length(self) -> int:
         return self.lengths.most_common(1)[0][0] if self.lengths else 0
+
+    def exon_depth(self, gene: str, exons: tuple[int, ...]) -> float:
+        """Mean read depth over the given exons of ``gene`` (aligned bases / exon bases)."""
+        tx = self.models[gene]
+        bases = sum(self._exon_bases[(gene, n)] for n in exons)
+        return bases / sum(tx.exon(n).length for n in exons)
 
     def exon_coverage(self) -> dict[str, list[int]]:
         return {
@@ -239,7 +250,7 @@ def scan(
 
     five_n, three_n = coverage.informative(is_rna)
     fraction = detectable_fraction(min(five_n, three_n), t.min_support)
-    imbalance = _tfe3_imbalance(coverage, models, t, is_rna)
+    imbalance = _tfe3_imbalance(coverage, t, is_rna)
     call, conf, reason = _call(fusions, fraction, t, coverage, collector, index, is_rna, imbalance)
     result = {
         "schema_version": SCHEMA_VERSION,
@@ -466,18 +477,12 @@ def _call(
     return "NOT_DETECTED", None, reason
 
 
-def _tfe3_imbalance(coverage: _Coverage, models: GeneModels, t: Thresholds, rna: bool) -> dict:
+def _tfe3_imbalance(coverage: _Coverage, t: Thresholds, rna: bool) -> dict:
     """3'/5' coverage of TFE3: every TFE3 fusion joined at exons 4-6 keeps exons 7-9 and loses
     exons 2-3, so a fusion expressed without junction reads still tips the ratio."""
-    tfe3 = models.three_prime
     counts = coverage.exon_coverage()[THREE_PRIME_TARGET]
-
-    def density(exons: tuple[int, ...]) -> tuple[int, float]:
-        n = sum(counts[e - 1] for e in exons)
-        return n, 1000 * n / sum(tfe3.exon(e).length for e in exons)
-
-    lost_n, lost = density(TFE3_LOST_EXONS)
-    kept_n, kept = density(TFE3_KEPT_EXONS)
+    lost_n = sum(counts[e - 1] for e in TFE3_LOST_EXONS)
+    kept_n = sum(counts[e - 1] for e in TFE3_KEPT_EXONS)
     block = {
         "lost_exons": list(TFE3_LOST_EXONS),
         "kept_exons": list(TFE3_KEPT_EXONS),
@@ -493,7 +498,9 @@ def _tfe3_imbalance(coverage: _Coverage, models: GeneModels, t: Thresholds, rna:
             "fold": None,
             "statement": f"TFE3 exon balance not assessed ({why}).",
         }
-    ratio = kept / max(lost, 1000 * 0.5 / sum(tfe3.exon(e).length for e in TFE3_LOST_EXONS))
+    lost = coverage.exon_depth(THREE_PRIME_TARGET, TFE3_LOST_EXONS)
+    kept = coverage.exon_depth(THREE_PRIME_TARGET, TFE3_KEPT_EXONS)
+    ratio = kept / max(lost, 0.5)  # half a read of depth: no division by an empty block
     fold = ratio / t.imbalance_reference_ratio
     imbalanced = fold > t.imbalance_max_fold
     statement = (

@@ -93,6 +93,9 @@ class SimulationSpec:
     paralog_fragments: int = 0
     artefact_pairs: int = 0
     read_through: int = 0
+    #: RNA: the fusion transcript expressed at this many fragments per kb of its 3' part, none
+    #: of them crossing the junction (as in a capture panel that baits only TFE3).
+    unspanned_fusion: float = 0.0
     seed: int = 1
     sample: str = "simulated"
 
@@ -121,8 +124,8 @@ class SimulationSpec:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise UsageError(f"{name} must be >= 0")
-        if self.read_through and self.assay != "rna":
-            raise UsageError("read-through transcripts are an RNA artefact: use assay rna")
+        if (self.read_through or self.unspanned_fusion) and self.assay != "rna":
+            raise UsageError("read-through and unspanned fusion expression are RNA only")
         for name in ("duplicate_rate", "base_error_rate", "tumour_fraction"):
             if not 0 <= getattr(self, name) <= 1:
                 raise UsageError(f"{name} must be between 0 and 1")
@@ -313,6 +316,21 @@ def _junction_fragments(
     return out
 
 
+def _beyond_junction(
+    template: Template, spec: SimulationSpec, rng: random.Random, source: str
+) -> list[Fragment]:
+    """Fragments of the template's 3' part only: expression no read shows the junction of."""
+    (j,) = template.junctions
+    L = spec.read_length
+    out = []
+    for _ in range(round(spec.unspanned_fusion * (len(template) - j) / 1000)):
+        flen = _fragment_length(rng, spec, L, len(template) - j)
+        t0 = rng.randint(j, len(template) - flen)
+        reads = pair(template, t0, flen, L, rng.random() < 0.5, rng, spec.base_error_rate)
+        out.append(Fragment("", source, reads))
+    return out
+
+
 def _background(
     spec: SimulationSpec, genome: Genome, rng: random.Random, five: Transcript
 ) -> list[Fragment]:
@@ -498,6 +516,11 @@ def simulate(
         for f in _junction_fragments(template, n_fusion, spec, rng, rec.role):
             f.record = k
             frags.append(f)
+    if spec.unspanned_fusion:
+        template = Template(records[0].pieces, genome, "unspanned")
+        frags += _beyond_junction(
+            template, spec, random.Random(f"{seed}:unspanned"), "unspanned_fusion"
+        )
     rt_record = None
     if spec.read_through:
         rt, tfe3 = genome.genes["RTNB"], models["TFE3"]
