@@ -39,7 +39,7 @@ class Thresholds:
     negative_max_fraction: float = 0.10
     #: Bases at the end of a junction exon a fragment must touch to count as informative (RNA).
     junction_window: int = 30
-    #: TFE3 exon imbalance (RNA): fragments per kb of exons 7-9 over exons 2-3 in samples
+    #: TFE3 exon imbalance (RNA): mean depth of exons 7-9 over exons 2-3 in samples
     #: without a TFE3 rearrangement.  1.0 fits uniform coverage; calibrate on your own normals.
     imbalance_reference_ratio: float = 1.0
     #: ... and the fold above that reference from which a rearrangement is suspected.
