@@ -12,8 +12,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -383,3 +385,47 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "\n" not in setup and "\n" not in tests
     ci = (REPO / ".ci" / "run").read_text().splitlines()
     assert any(line.strip().startswith(tests) for line in ci), tests
+
+
+def test_killed_run_restarts_and_leaves_no_partial_result(example: Path, tmp_path: Path) -> None:
+    """SIGKILL the whole workflow while scans run, then start it again: it completes, and at no
+    point is a result file there that is not a complete, valid result."""
+    root = tmp_path / "killed"
+    shutil.copytree(example / "config", root / "config")
+    (root / "data").symlink_to(example / "data")
+    command = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE),
+        "--directory", str(root), "--cores", "2",
+    ]  # fmt: skip
+    run = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list((root / "logs" / "scan").glob("*.log")):
+            assert run.poll() is None, "the workflow ended before any scan started"
+            assert time.monotonic() < deadline, "no scan started within 2 minutes"
+            time.sleep(0.05)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    for result in (root / "results").rglob("*.fusioncheck.json"):
+        jsonschema.validate(json.loads(result.read_text()), SCHEMA)
+    assert not (root / "results" / "cohort" / "summary.tsv").exists()
+
+    # A killed Snakemake leaves its lock (docs/troubleshooting.md): unlock, then run again;
+    # the default profile's rerun-incomplete redoes the jobs that were cut off.
+    snakemake(root, "--unlock")
+    snakemake(root)
+    for sample in EXPECTED:
+        got = json.loads((root / f"results/scan/{sample}.fusioncheck.json").read_text())
+        want = json.loads((example / f"results/scan/{sample}.fusioncheck.json").read_text())
+        for doc in (got, want):
+            (
+                doc.pop("run"),
+                doc.pop("command"),
+                doc["input"].pop("path"),
+                doc["input"].pop("reference"),
+            )
+        assert got == want
+    assert planned_jobs(root) == {}
