@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from fusioncheck.errors import InputError
-from fusioncheck.output import atomic_write
+from fusioncheck.output import atomic_write, tsv_table
 
 #: Columns of summary.tsv, in order; each is defined in docs/output.md.
 SUMMARY_COLUMNS = (
@@ -128,17 +128,6 @@ def summary_row(result: dict) -> dict[str, object]:
     return row
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return "."
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    # Tabs or newlines inside a value would break the table.
-    return " ".join(str(value).split())
-
-
 def load_results(paths: Iterable[str | Path]) -> list[dict]:
     """Read the per-sample JSONs, sorted by sample; :class:`InputError` names a bad file."""
     results = []
@@ -163,9 +152,7 @@ def load_results(paths: Iterable[str | Path]) -> list[dict]:
 
 
 def summary_tsv(rows: list[dict[str, object]]) -> str:
-    lines = ["\t".join(SUMMARY_COLUMNS)]
-    lines += ["\t".join(_cell(row[c]) for c in SUMMARY_COLUMNS) for row in rows]
-    return "\n".join(lines) + "\n"
+    return tsv_table(SUMMARY_COLUMNS, rows)
 
 
 def multiqc_tsv(rows: list[dict[str, object]]) -> str:
@@ -187,11 +174,8 @@ def multiqc_tsv(rows: list[dict[str, object]]) -> str:
             f"        title: '{title}'",
             f"        description: '{description}'",
         ]
-    lines = ["# " + line for line in config]
-    lines.append("\t".join(["Sample", *(c for c, _, _ in MQC_COLUMNS)]))
-    for row in rows:
-        lines.append("\t".join([_cell(row["sample"]), *(_cell(row[c]) for c, _, _ in MQC_COLUMNS)]))
-    return "\n".join(lines) + "\n"
+    table = tsv_table(["sample", *(c for c, _, _ in MQC_COLUMNS)], rows)
+    return "".join(f"# {line}\n" for line in config) + table.replace("sample", "Sample", 1)
 
 
 def write_cohort(

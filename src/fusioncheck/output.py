@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from fusioncheck.errors import OutputError
@@ -78,12 +79,21 @@ def tsv_rows(result: dict) -> list[dict]:
     return rows
 
 
-def _cell(value: object) -> str:
+def tsv_cell(value: object) -> str:
+    """One TSV field: ``.`` for missing, yes/no, 4 significant digits, no tabs or newlines."""
     if value is None:
         return "."
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return " ".join(str(value).split())
+
+
+def tsv_table(columns: Sequence[str], rows: list[dict]) -> str:
+    lines = ["\t".join(columns)]
+    lines += ["\t".join(tsv_cell(row[c]) for c in columns) for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def write_result(result: dict, outdir: str | Path) -> list[Path]:
@@ -91,10 +101,11 @@ def write_result(result: dict, outdir: str | Path) -> list[Path]:
     outdir = Path(outdir)
     json_path = outdir / f"{result['sample']}.fusioncheck.json"
     tsv_path = outdir / f"{result['sample']}.fusioncheck.tsv"
-    lines = ["\t".join(TSV_COLUMNS)]
-    lines += ["\t".join(_cell(row[c]) for c in TSV_COLUMNS) for row in tsv_rows(result)]
     # The JSON last: its presence means the run finished.
     atomic_write(
-        {tsv_path: "\n".join(lines) + "\n", json_path: json.dumps(result, indent=2) + "\n"}
+        {
+            tsv_path: tsv_table(TSV_COLUMNS, tsv_rows(result)),
+            json_path: json.dumps(result, indent=2) + "\n",
+        }
     )
     return [json_path, tsv_path]
