@@ -161,7 +161,8 @@ def _fusion_table(fusions: list[dict]) -> Markup:
         ("Junction confidence", lambda f: f["confidence"]),
         ("Literature type", lambda f: f"corresponds to {f['type_label']}"
                                       if f["type_label"] else None),
-        ("Predicted protein", lambda f: f["fusion_protein"]),
+        ("Predicted protein", lambda f: Markup(f"<code>{esc(f['fusion_protein'])}</code>")
+                                        if f["fusion_protein"] else None),
         ("Removed by filters", lambda f: _filters_text(f["filters"])),
     ]  # fmt: skip
     if all(f["intron_5p"] is None and f["intron_3p"] is None for f in fusions):
@@ -301,7 +302,8 @@ header.top .sub { color: #444; font-size: 9.5pt; }
 h2 { font-size: 12.5pt; margin: 18px 0 6px; padding-bottom: 2px; border-bottom: 1px solid #999; }
 h3 { font-size: 10.5pt; margin: 12px 0 4px; }
 p { margin: 4px 0 6px; }
-table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; font-size: 9.5pt; }
+table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; font-size: 9.5pt;
+        table-layout: fixed; }
 th, td { text-align: left; vertical-align: top; padding: 3px 6px; border: 1px solid #c8c8c8;
          overflow-wrap: break-word; }
 table.cohort td:nth-child(2) { white-space: nowrap; }
