@@ -1,7 +1,7 @@
 """fusioncheck benchmarks: one command, inputs generated deterministically, one table.
 
-    python benchmarks/run.py            # 1 M, 10 M and 50 M read pairs, RNA and DNA; 200-sample workflow
-    python benchmarks/run.py --quick    # a smoke version of every measurement (tiny inputs)
+    python benchmarks/run.py          # 1, 10 and 50 M read pairs, RNA and DNA; 200-sample workflow
+    python benchmarks/run.py --quick  # a smoke version of every measurement (tiny inputs)
 
 Inputs go to ``benchmarks/.cache`` (reused when present and made by the same generator).  For each
 assay the simulator writes its default positive (reads over ASPSCR1 and TFE3 with a 10-fragment
@@ -127,9 +127,16 @@ def big_bam(cache: Path, sim: Path, assay: str, pairs: int) -> tuple[Path, float
     start = time.perf_counter()
     spans, _ = windows()
     generate.build(
-        sim / "sample.bam", bam, pairs, assay == "rna", seed=pairs % 1_000_003, windows=spans,
-        mean=truth["fragment_mean"], sd=truth["fragment_sd"], level=1,
-    )  # fmt: skip
+        sim / "sample.bam",
+        bam,
+        pairs,
+        assay == "rna",
+        seed=pairs % 1_000_003,
+        windows=spans,
+        mean=truth["fragment_mean"],
+        sd=truth["fragment_sd"],
+        level=1,
+    )
     key.write_text(stamp())
     return bam, time.perf_counter() - start
 
@@ -139,9 +146,16 @@ def big_bam(cache: Path, sim: Path, assay: str, pairs: int) -> tuple[Path, float
 
 def scan_command(bam: Path, sim: Path, outdir: Path, name: str) -> list[str]:
     return [
-        "fusioncheck", "scan", str(bam), "--sample", name, "--outdir", str(outdir),
-        "--reference", str(sim / "genome.fa.gz"),
-    ]  # fmt: skip
+        "fusioncheck",
+        "scan",
+        str(bam),
+        "--sample",
+        name,
+        "--outdir",
+        str(outdir),
+        "--reference",
+        str(sim / "genome.fa.gz"),
+    ]
 
 
 PY_FLOOR = (
@@ -210,7 +224,15 @@ def delly(bam: Path, sim: Path, work: Path, scan_seconds: float) -> dict:
         for f in truth["fusions"]
         if f.get("role") == "fusion"
     }
-    calls = run(["bcftools", "query", "-f", "%CHROM\t%POS\t%INFO/CHR2\t%INFO/POS2\t%INFO/SVTYPE\t%FILTER\n", str(out)]).stdout  # fmt: skip
+    calls = run(
+        [
+            "bcftools",
+            "query",
+            "-f",
+            "%CHROM\t%POS\t%INFO/CHR2\t%INFO/POS2\t%INFO/SVTYPE\t%FILTER\n",
+            str(out),
+        ]
+    ).stdout
     found = set()
     nearest = None
     for line in calls.splitlines():
@@ -253,7 +275,7 @@ def workflow(cache: Path, bams: dict[str, tuple[Path, Path]], samples: int, work
     data = root / "data"
     data.mkdir(parents=True)
     lines = ["sample\tbam\tassay\treference\tbuild"]
-    for assay, (bam, sim) in bams.items():
+    for assay, (_, sim) in bams.items():
         os.link(sim / "genome.fa.gz", data / f"{assay}.fa.gz")
         for suffix in (".fai", ".gzi"):
             os.link(sim / f"genome.fa.gz{suffix}", data / f"{assay}.fa.gz{suffix}")
@@ -295,7 +317,9 @@ def workflow(cache: Path, bams: dict[str, tuple[Path, Path]], samples: int, work
     }
 
 
-def profile(bam: Path, sim: Path, work: Path, runs: int) -> tuple[int, list[tuple[str, float]], list[tuple[str, float]]]:
+def profile(
+    bam: Path, sim: Path, work: Path, runs: int
+) -> tuple[int, list[tuple[str, float]], list[tuple[str, float]]]:
     """py-spy over ``runs`` scans: (samples, inclusive share of fusioncheck functions and
     of imports, self share of leaf functions)."""
     inclusive: Counter[str] = Counter()
@@ -303,7 +327,12 @@ def profile(bam: Path, sim: Path, work: Path, runs: int) -> tuple[int, list[tupl
     total = 0
     for i in range(runs):
         raw = work / f"profile-{bam.stem}-{i}.txt"
-        command = [sys.executable, "-m", "fusioncheck", *scan_command(bam, sim, work / "scan", "prof")[1:]]
+        command = [
+            sys.executable,
+            "-m",
+            "fusioncheck",
+            *scan_command(bam, sim, work / "scan", "prof")[1:],
+        ]
         run(["py-spy", "record", "-r", "1000", "-f", "raw", "-o", str(raw), "--", *command])
         for line in raw.read_text().splitlines():
             stack, _, count_text = line.rpartition(" ")
@@ -341,6 +370,7 @@ def machine() -> str:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal"):
             mem = int(line.split()[1]) // 1024 // 1024
+
     def version(command: list[str]) -> str:
         try:
             done = subprocess.run(
@@ -356,22 +386,25 @@ def machine() -> str:
     from fusioncheck import __version__
 
     load = os.getloadavg()
-    return "\n".join([
-        f"- machine: {os.cpu_count()} cores (nproc {run(['nproc']).stdout.strip()}), {cpu}, "
-        f"{mem} GiB RAM; {platform.system()} {platform.release()}; load average at the end "
-        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)",
-        f"- versions: fusioncheck {__version__}, Python {platform.python_version()}, pysam "
-        f"{pysam.__version__}, {version(['samtools', '--version'])}, "
-        f"{version(['bgzip', '--version'])}, {version(['delly', '--version'])}, "
-        f"snakemake {version(['snakemake', '--version'])}, "
-        f"{version(['py-spy', '--version'])}",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"- machine: {os.cpu_count()} cores (nproc {run(['nproc']).stdout.strip()}), {cpu}, "
+            f"{mem} GiB RAM; {platform.system()} {platform.release()}; load average at the end "
+            f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)",
+            f"- versions: fusioncheck {__version__}, Python {platform.python_version()}, pysam "
+            f"{pysam.__version__}, {version(['samtools', '--version'])}, "
+            f"{version(['bgzip', '--version'])}, {version(['delly', '--version'])}, "
+            f"snakemake {version(['snakemake', '--version'])}, "
+            f"{version(['py-spy', '--version'])}",
+        ]
+    )
 
 
 def tables(rows: list[dict], targets: list[tuple], dl: dict | None, wf: dict, prof: dict) -> str:
     out = ["### Per input", ""]
     out.append(
-        "| assay | read pairs | BAM | records | in windows | generated in | `samtools view -c` windows | "
+        "| assay | read pairs | BAM | records | in windows | generated in | "
+        "`samtools view -c` windows | "
         "Python+pysam fetch windows | `fusioncheck scan` | scan / floor | scan / Python floor | "
         "full pass `view -c -@2` | full / scan | scan peak RSS | same result as simulator BAM |"
     )
@@ -382,7 +415,8 @@ def tables(rows: list[dict], targets: list[tuple], dl: dict | None, wf: dict, pr
             f"| {r['assay']} | {label(r['pairs'])} | {r['size_mb']:,.0f} MB | {r['records']:,} | "
             f"{r['window_records']:,} | {gen} | {r['floor'] * 1000:.0f} ms | "
             f"{r['pyfloor'] * 1000:.0f} ms | {r['scan'] * 1000:.0f} ms | "
-            f"{r['scan'] / r['floor']:.0f}x | {r['scan'] / r['pyfloor']:.1f}x | {r['full']:.1f} s | "
+            f"{r['scan'] / r['floor']:.0f}x | {r['scan'] / r['pyfloor']:.1f}x | "
+            f"{r['full']:.1f} s | "
             f"{r['full'] / r['scan']:.2g}x | {r['rss']:.0f} MB | {'yes' if r['same'] else 'NO'} |"
         )
     out += ["", "### Targets", "", "| target | measured | met |", "|---|---|---|"]
@@ -395,7 +429,11 @@ def tables(rows: list[dict], targets: list[tuple], dl: dict | None, wf: dict, pr
             "",
             f"{dl['wall']:.1f} s wall, {dl['rss']:.0f} MB peak RSS, {dl['calls']} records; "
             f"truth {dl['want']}: "
-            + ("found exactly" if dl["exact"] else f"NOT found exactly (nearest {dl['nearest']} bp)"),
+            + (
+                "found exactly"
+                if dl["exact"]
+                else f"NOT found exactly (nearest {dl['nearest']} bp)"
+            ),
         ]
     out += [
         "",
@@ -459,53 +497,94 @@ def main(argv: list[str] | None = None) -> int:
                 row.update(assay=assay, pairs=pairs, generated=seconds, bam=bam)
                 rows.append(row)
         by = {(r["assay"], r["pairs"]): r for r in rows}
-        small, mid, large = mode["sizes"][0], mode["sizes"][len(mode["sizes"]) // 2], mode["sizes"][-1]
+        small, mid, large = (
+            mode["sizes"][0],
+            mode["sizes"][len(mode["sizes"]) // 2],
+            mode["sizes"][-1],
+        )
         log("delly")
-        dl = delly(by[("dna", mode["delly_size"])]["bam"], sims["dna"], work,
-                   by[("dna", mode["delly_size"])]["scan"])  # fmt: skip
+        dl = delly(
+            by[("dna", mode["delly_size"])]["bam"],
+            sims["dna"],
+            work,
+            by[("dna", mode["delly_size"])]["scan"],
+        )
         log(f"workflow, {samples} samples")
-        wf = workflow(args.cache, {a: (by[(a, small)]["bam"], sims[a]) for a in ASSAYS}, samples, work)
+        wf = workflow(
+            args.cache, {a: (by[(a, small)]["bam"], sims[a]) for a in ASSAYS}, samples, work
+        )
         log("profiles")
         prof = {
-            f"scan of the {label(large)}-pair {a.upper()} BAM": profile(by[(a, large)]["bam"], sims[a], work, 3)
+            f"scan of the {label(large)}-pair {a.upper()} BAM": profile(
+                by[(a, large)]["bam"], sims[a], work, 3
+            )
             for a in ASSAYS
-        }  # fmt: skip
+        }
     targets = []
     for a in ASSAYS:
         r = by[(a, mid)]
-        targets.append((
-            f"{a.upper()}: scan within 3x of `samtools view -c` over the windows at {label(mid)} pairs",
-            f"{r['scan'] / r['floor']:.0f}x ({r['scan'] * 1000:.0f} ms vs {r['floor'] * 1000:.0f} ms); "
-            f"{r['scan'] / r['pyfloor']:.1f}x of the Python+pysam floor",
-            "yes" if r["scan"] <= 3 * r["floor"] else "**no** (see below)",
-        ))  # fmt: skip
+        targets.append(
+            (
+                f"{a.upper()}: scan within 3x of `samtools view -c` over the windows at "
+                f"{label(mid)} pairs",
+                f"{r['scan'] / r['floor']:.0f}x ({r['scan'] * 1000:.0f} ms vs "
+                f"{r['floor'] * 1000:.0f} ms); "
+                f"{r['scan'] / r['pyfloor']:.1f}x of the Python+pysam floor",
+                "yes" if r["scan"] <= 3 * r["floor"] else "**no** (see below)",
+            )
+        )
     for a in ASSAYS:
         s, l_ = by[(a, small)], by[(a, large)]
         ratio = l_["scan"] / s["scan"]
-        targets.append((
-            f"{a.upper()}: scan time flat, {label(large)} vs {label(small)} pairs (within 1.5x)",
-            f"{ratio:.2f}x ({l_['scan'] * 1000:.0f} ms vs {s['scan'] * 1000:.0f} ms) on a "
-            f"{l_['size_mb'] / s['size_mb']:.0f}x larger file",
-            "yes" if ratio <= 1.5 else "**no**",
-        ))  # fmt: skip
+        targets.append(
+            (
+                f"{a.upper()}: scan time flat, {label(large)} vs {label(small)} pairs "
+                "(within 1.5x)",
+                f"{ratio:.2f}x ({l_['scan'] * 1000:.0f} ms vs {s['scan'] * 1000:.0f} ms) on a "
+                f"{l_['size_mb'] / s['size_mb']:.0f}x larger file",
+                "yes" if ratio <= 1.5 else "**no**",
+            )
+        )
     worst = max(r["rss"] for r in rows)
-    targets.append((f"peak RSS of a scan under {RSS_LIMIT_MB} MB at every size", f"max {worst:.0f} MB",
-                    "yes" if worst < RSS_LIMIT_MB else "**no**"))  # fmt: skip
-    targets.append((
-        "result unchanged by the filler (call, reads in windows, every fusion's breakpoints and counts)",
-        f"{sum(r['same'] for r in rows)} of {len(rows)} inputs",
-        "yes" if all(r["same"] for r in rows) else "**no**",
-    ))  # fmt: skip
+    targets.append(
+        (
+            f"peak RSS of a scan under {RSS_LIMIT_MB} MB at every size",
+            f"max {worst:.0f} MB",
+            "yes" if worst < RSS_LIMIT_MB else "**no**",
+        )
+    )
+    targets.append(
+        (
+            "result unchanged by the filler (call, reads in windows, every fusion's "
+            "breakpoints and counts)",
+            f"{sum(r['same'] for r in rows)} of {len(rows)} inputs",
+            "yes" if all(r["same"] for r in rows) else "**no**",
+        )
+    )
     for a in ASSAYS:
         r = by[(a, large)]
-        targets.append((f"{a.upper()}: full-file pass / scan at {label(large)} pairs", f"{r['full'] / r['scan']:.2g}x ({r['full']:.1f} s vs {r['scan']:.2f} s)", "(ratio)"))
-    targets.append((
-        f"DNA: Delly / scan at {label(mode['delly_size'])} pairs; Delly finds the truth's breakpoints",
-        f"{dl['ratio']:.0f}x; {'same breakpoints' if dl['exact'] else 'different breakpoints'}",
-        "(ratio)",
-    ))  # fmt: skip
-    targets.append((f"workflow, {samples} samples, --cores 2: wall per sample / Snakemake overhead per job",
-                    f"{wf['per_sample']:.2f} s / {wf['overhead_per_job']:.3f} s", "(measure)"))  # fmt: skip
+        targets.append(
+            (
+                f"{a.upper()}: full-file pass / scan at {label(large)} pairs",
+                f"{r['full'] / r['scan']:.2g}x ({r['full']:.1f} s vs {r['scan']:.2f} s)",
+                "(ratio)",
+            )
+        )
+    targets.append(
+        (
+            f"DNA: Delly / scan at {label(mode['delly_size'])} pairs; Delly finds the truth's "
+            "breakpoints",
+            f"{dl['ratio']:.0f}x; {'same breakpoints' if dl['exact'] else 'different breakpoints'}",
+            "(ratio)",
+        )
+    )
+    targets.append(
+        (
+            f"workflow, {samples} samples, --cores 2: wall per sample / Snakemake overhead per job",
+            f"{wf['per_sample']:.2f} s / {wf['overhead_per_job']:.3f} s",
+            "(measure)",
+        )
+    )
     text = tables(rows, targets, dl, wf, prof)
     total = time.perf_counter() - started
     text += (
