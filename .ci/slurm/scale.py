@@ -88,13 +88,12 @@ def main() -> int:
         rows = [line.split("|") for line in out.splitlines() if line]
         rows = [r for r in rows if Path(r[6]) == root]
         core_s = sum(seconds(r[1]) * int(r[2]) for r in rows)
-        cpu_s = sum(seconds(r[3]) for r in rows)
         largest = max(rows, key=lambda r: int(r[2]))
         grouping = f"groups of {args.group_components}" if args.group_components else "no groups"
         print(
             f"{args.samples} samples, {grouping}: {len(rows)} cluster jobs, wall {wall:.0f} s, "
             f"{core_s:.0f} allocated core-s ({core_s / args.samples:.1f} per sample), "
-            f"{cpu_s:.0f} CPU-s used; largest job asked {largest[2]} CPUs, {largest[5]}, "
+            f"largest job asked {largest[2]} CPUs, {largest[5]}, "
             f"limit {largest[4]}"
         )
     return 0
