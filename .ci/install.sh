@@ -13,7 +13,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
+# With recommended packages (fonts for chromium among them), as the tests were run.
+$SUDO apt-get install -y -q "${APT_PACKAGES[@]}"
 
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then

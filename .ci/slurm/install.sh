@@ -28,7 +28,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
+# With recommended packages: the combination tests/test_slurm.py was developed on.
+$SUDO apt-get install -y -q "${APT_PACKAGES[@]}"
 if [ -n "$(missing)" ]; then
   echo "SLURM install: still missing after apt-get: $(missing | tr '\n' ' ')" >&2
   exit 1
