@@ -17,11 +17,16 @@ from fusioncheck.genes import ContigStyle, load
 from fusioncheck.simulate import SimulationSpec, simulate
 from fusioncheck.simulate.lift import lift_bam
 
-# One rich fixture per record style; builds and contig styles vary across them.
+# One rich fixture per record style and build; contig styles vary across them.
 STYLES = {
-    "star_chimeric": dict(assay="rna", aligner="star_chimeric", build="GRCh38"),
-    "star": dict(assay="rna", aligner="star", build="GRCh37", contig_style="plain"),
-    "hisat2": dict(assay="rna", aligner="hisat2", build="GRCh38", contig_style="plain"),
+    "star_chimeric38": dict(assay="rna", aligner="star_chimeric", build="GRCh38"),
+    "star_chimeric37": dict(
+        assay="rna", aligner="star_chimeric", build="GRCh37", contig_style="plain"
+    ),
+    "star38": dict(assay="rna", aligner="star", build="GRCh38"),
+    "star37": dict(assay="rna", aligner="star", build="GRCh37", contig_style="plain"),
+    "hisat2_38": dict(assay="rna", aligner="hisat2", build="GRCh38", contig_style="plain"),
+    "hisat2_37": dict(assay="rna", aligner="hisat2", build="GRCh37"),
     "bwa37": dict(assay="dna", aligner="bwa", build="GRCh37"),
     "bwa38": dict(assay="dna", aligner="bwa", build="GRCh38", contig_style="plain"),
 }
