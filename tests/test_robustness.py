@@ -176,3 +176,14 @@ def test_errors_are_typed(tmp_path, bam):
         scan(tmp_path / "missing.bam", sample="s")
     with pytest.raises(UsageError):
         scan(bam, sample="s", build="hg19")
+
+
+def test_cram_without_reference(tmp_path, simulate_fixture):
+    sim = simulate_fixture(fusion_fragments=3)
+    cram = tmp_path / "s.cram"
+    subprocess.run(
+        ["samtools", "view", "-C", "-T", str(sim.genome), "-o", str(cram), str(sim.bam)],
+        check=True,
+    )
+    pysam.index(str(cram))
+    assert_refused(tmp_path, cram, "--reference")
