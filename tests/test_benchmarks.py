@@ -15,8 +15,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("samtools", "bgzip", "bcftools", "delly", "py-spy")),
-    reason="needs samtools, bgzip, bcftools, delly and py-spy (see .ci/install.sh)",
+    not all(shutil.which(tool) for tool in ("samtools", "bgzip", "bcftools", "delly", "py-spy"))
+    or not Path("/usr/bin/time").exists(),
+    reason="needs samtools, bgzip, bcftools, delly, py-spy and GNU time (see docs/benchmarks.md)",
 )
 
 
