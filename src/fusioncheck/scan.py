@@ -70,6 +70,10 @@ class _Coverage:
         self._exon_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
         self._junction_fragments: dict[tuple[str, int], set[str]] = defaultdict(set)
         self._intron_bases: Counter[tuple[str, int]] = Counter()
+        self._introns = {
+            gene: [(n, *models[gene].intron(n)) for n in introns]
+            for gene, introns in JUNCTION_INTRONS.items()
+        }
         self._exon_bases: Counter[tuple[str, int]] = Counter()
 
     def add(self, gene: str, read: pysam.AlignedSegment) -> None:
@@ -97,10 +101,13 @@ class _Coverage:
             self.paired = True
         tx = self.models[gene]
         name = read.query_name
-        blocks = read.get_blocks()
+        first, last = read.reference_start + 1, read.reference_end
+        # Most DNA reads are intronic: compare spans first, read the blocks only when needed.
+        exons = [e for e in tx.exons if e.start <= last and e.end >= first]
+        blocks = read.get_blocks() if exons else []
         junction_exons = JUNCTION_EXONS.get(gene, ())
         w = self.t.junction_window
-        for exon in tx.exons:
+        for exon in exons:
             if not _overlaps(blocks, exon.start, exon.end):
                 continue
             self._exon_fragments[(gene, exon.number)].add(name)
@@ -123,10 +130,9 @@ class _Coverage:
         # leftmost mate, over its whole span (the insert counts: a break there is seen too).
         if read.is_paired and not (read.is_proper_pair and read.template_length > 0):
             return
-        first = read.reference_start + 1
-        last = read.reference_start + read.template_length if read.is_paired else read.reference_end
-        for n in JUNCTION_INTRONS[gene]:
-            lo, hi = tx.intron(n)
+        if read.is_paired:
+            last = read.reference_start + read.template_length
+        for n, lo, hi in self._introns[gene]:
             self._intron_bases[(gene, n)] += max(0, min(hi, last) - max(lo, first) + 1)
 
     @property
@@ -228,8 +234,7 @@ def scan(
     models = load(inp.build)
     index = None
     if inp.reference is not None:
-        with pysam.FastaFile(str(inp.reference)) as fasta:
-            index = PartnerIndex(fasta, models, inp.style, t.flank, t.max_clip_mismatch_rate)
+        index = PartnerIndex(inp.reference, models, inp.style, t.flank, t.max_clip_mismatch_rate)
     collector = EvidenceCollector(inp.style, t, index)
     coverage = _Coverage(models, t, None)
     _read_windows(inp, models, t, threads, collector, coverage)

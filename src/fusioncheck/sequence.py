@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import pysam
-from Bio.Seq import Seq
 
 from fusioncheck.evidence import Breakend
 from fusioncheck.genes import ContigStyle, GeneModels, Transcript
@@ -57,22 +57,44 @@ class PartnerIndex:
 
     def __init__(
         self,
-        fasta: pysam.FastaFile,
+        reference: Path,
         models: GeneModels,
         style: ContigStyle,
         flank: int,
         max_mismatch_rate: float,
         k: int = 16,
     ) -> None:
+        self.reference = reference
+        self.style = style
+        self.flank = flank
         self.k = k
         self.max_mismatch_rate = max_mismatch_rate
         self.models = models
-        self.tracks: list[_Track] = []
+        self._tracks: list[_Track] | None = None
+        self._kmers: dict[str, list[tuple[int, int]]] = defaultdict(list)
+
+    @property
+    def tracks(self) -> list[_Track]:
+        """Built on first use: most scans meet no soft clip that needs a partner."""
+        if self._tracks is None:
+            with pysam.FastaFile(str(self.reference)) as fasta:
+                self._tracks = self._read_tracks(fasta)
+            for t, track in enumerate(self._tracks):
+                seq = track.seq
+                for i in range(len(seq) - self.k + 1):
+                    kmer = seq[i : i + self.k]
+                    if "N" not in kmer:
+                        self._kmers[kmer].append((t, i))
+        return self._tracks
+
+    def _read_tracks(self, fasta: pysam.FastaFile) -> list[_Track]:
+        style, models = self.style, self.models
+        tracks = []
         available = set(fasta.references)
         for tx in models.transcripts.values():
             if style.to_bam(tx.chrom) not in available:
                 continue  # a FASTA holding only some chromosomes: those partners go unnamed
-            self.tracks.append(
+            tracks.append(
                 _Track(
                     tx.gene,
                     tx.chrom,
@@ -83,17 +105,11 @@ class PartnerIndex:
             )
         # Genomic windows only for the two target genes: DNA breaks fall in their introns,
         # while a partner's RNA junction is at its exon boundaries (and DNA aligners write SA).
-        for window in models.target_windows(flank):
+        for window in models.target_windows(self.flank):
             seq = fasta.fetch(style.to_bam(window.chrom), window.start - 1, window.end).upper()
             positions = tuple(range(window.start, window.start + len(seq)))
-            self.tracks.append(_Track(window.gene, window.chrom, seq, positions, True))
-        self._kmers: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for t, track in enumerate(self.tracks):
-            seq = track.seq
-            for i in range(len(seq) - k + 1):
-                kmer = seq[i : i + k]
-                if "N" not in kmer:
-                    self._kmers[kmer].append((t, i))
+            tracks.append(_Track(window.gene, window.chrom, seq, positions, True))
+        return tracks
 
     def same_gene(self, hit: Breakend, other: Breakend) -> bool:
         gene = self.models.gene_at(hit.chrom, hit.pos)
@@ -102,12 +118,13 @@ class PartnerIndex:
     def _placements(self, query: str) -> set[tuple[int, int]]:
         """(track, offset) where ``query`` lies with few enough mismatches."""
         k = self.k
+        tracks = self.tracks
         found = set()
         limit = max(1, int(len(query) * self.max_mismatch_rate))
         for seed_at in range(0, max(1, len(query) - k + 1), k):
             for t, i in self._kmers.get(query[seed_at : seed_at + k], ()):
                 start = i - seed_at
-                seq = self.tracks[t].seq
+                seq = tracks[t].seq
                 if start < 0 or start + len(query) > len(seq):
                     continue
                 window = seq[start : start + len(query)]
@@ -188,4 +205,6 @@ def fusion_protein(
         return None
     fused = five_seq[cds[0] - 1 : junction] + three_seq[acceptor - 1 :]
     fused = fused[: len(fused) - len(fused) % 3]
+    from Bio.Seq import Seq  # imported here: Biopython's codon tables cost every scan 30 ms
+
     return str(Seq(fused).translate(to_stop=True))
