@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-import yaml
-
 from fusioncheck.errors import UsageError
 
 
@@ -52,6 +50,8 @@ def load_thresholds(path: str | Path | None) -> Thresholds:
     """Defaults, overridden by the keys of a YAML mapping (or its ``thresholds:`` section)."""
     if path is None:
         return Thresholds()
+    import yaml  # here, not at the top: every scan imports this module, few read a YAML
+
     try:
         data = yaml.safe_load(Path(path).read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
