@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Aligners and tools the fixtures and tests use; chromium renders the HTML report to PDF.
-APT_PACKAGES=(samtools bcftools tabix rna-star bwa hisat2 chromium poppler-utils)
+# Aligners and tools the fixtures and tests use; chromium renders the HTML report to PDF;
+# delly and GNU time are what benchmarks/run.py compares against and measures memory with.
+APT_PACKAGES=(samtools bcftools tabix rna-star bwa hisat2 chromium poppler-utils delly time)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
