@@ -19,14 +19,8 @@ from pathlib import Path
 from fusioncheck.errors import InputError
 from fusioncheck.output import atomic_write, tsv_table
 
-#: Columns of summary.tsv, in order; each is defined in docs/output.md.
-SUMMARY_COLUMNS = (
-    "sample",
-    "call",
-    "confidence",
-    "assay",
-    "build",
-    "fusion",
+#: Fields of the reported ASPSCR1::TFE3 record copied into the summary.
+FUSION_FIELDS = (
     "breakpoint_5p",
     "breakpoint_3p",
     "exon_5p",
@@ -40,6 +34,16 @@ SUMMARY_COLUMNS = (
     "split_reads",
     "spanning_pairs",
     "supporting_fragments",
+)
+#: Columns of summary.tsv, in order; each is defined in docs/output.md.
+SUMMARY_COLUMNS = (
+    "sample",
+    "call",
+    "confidence",
+    "assay",
+    "build",
+    "fusion",
+    *FUSION_FIELDS,
     "other_fusions",
     "reciprocal",
     "reciprocal_fragments",
@@ -105,21 +109,7 @@ def summary_row(result: dict) -> dict[str, object]:
         call_reason=result.get("call_reason"),
     )
     if fusion is not None:
-        for key in (
-            "breakpoint_5p",
-            "breakpoint_3p",
-            "exon_5p",
-            "exon_3p",
-            "intron_5p",
-            "intron_3p",
-            "transcript_5p",
-            "transcript_3p",
-            "reading_frame",
-            "type_label",
-            "split_reads",
-            "spanning_pairs",
-            "supporting_fragments",
-        ):
+        for key in FUSION_FIELDS:
             row[key] = fusion.get(key)
         row["fusion"] = (
             f"{fusion['five_prime_gene']} ex{fusion.get('exon_5p')}::"
