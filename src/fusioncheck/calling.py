@@ -135,7 +135,8 @@ def cluster(
     return clusters
 
 
-def _is_boundary(models: GeneModels, five: Breakend, three: Breakend) -> bool:
+def at_exon_boundaries(models: GeneModels, five: Breakend, three: Breakend) -> bool:
+    """Is ``five`` a donor of its gene and ``three`` an acceptor of its gene?"""
     genes = (models.gene_at(five.chrom, five.pos), models.gene_at(three.chrom, three.pos))
     if genes[0] is None or genes[1] is None:
         return False
@@ -167,7 +168,7 @@ def _cluster_pair(
         ]
         # Aligners may slide a breakpoint through a few bases of microhomology; in RNA the
         # annotated exon boundary among the candidates is the real one.
-        at_boundary = [k for k in members if rna and _is_boundary(models, *k)]
+        at_boundary = [k for k in members if rna and at_exon_boundaries(models, *k)]
         best = max(at_boundary or members, key=lambda k: (remaining[k], k))
         c = Cluster(partners, best[0], best[1], exact=True)
         member_set = set(members)
@@ -299,7 +300,7 @@ def annotate(five: Breakend, three: Breakend, models: GeneModels, rna: bool) -> 
         e = tx3.exon_at(three.pos)
         exon3 = intron3 + 1 if intron3 is not None else (e.number if e else None)
     if rna:
-        canonical = _is_boundary(models, five, three)
+        canonical = at_exon_boundaries(models, five, three)
     else:
         canonical = intron5 is not None and intron3 is not None
     if tx5 is None or tx3 is None or exon5 is None or exon3 is None:

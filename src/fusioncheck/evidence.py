@@ -11,6 +11,9 @@ Three sources, as aligners write them:
 * ``soft_clip``: an aligned anchor whose clipped bases match the partner sequence (STAR default,
   HISAT2): exact, needs the reference FASTA.
 * ``mates``: a pair with one mate at each locus: the junction lies beyond both mates.
+* ``unmapped_rescue``: a read the aligner left unmapped beside its mapped mate, explained as
+  a start on one known gene and an end on another (HISAT2 writes no junction read otherwise):
+  exact, needs the reference FASTA.
 
 Each observation carries the name of the first filter that removes it (``None`` if it passes);
 filters mark evidence, they never drop it silently.
@@ -72,7 +75,7 @@ class Breakend:
 @dataclass(frozen=True)
 class Observation:
     fragment: str
-    source: str  # "SA", "soft_clip" or "mates"
+    source: str  # "SA", "soft_clip", "unmapped_rescue" or "mates"
     a: Breakend
     b: Breakend
     filter: str | None = None
@@ -172,7 +175,10 @@ class EvidenceCollector:
         self._seen_unmatched: set[str] = set()
 
     def add(self, read: pysam.AlignedSegment) -> None:
-        if read.is_unmapped or read.is_secondary or read.is_qcfail:
+        if read.is_secondary or read.is_qcfail:
+            return
+        if read.is_unmapped:
+            self._add_unmapped(read, read.is_duplicate)
             return
         duplicate = read.is_duplicate
         if read.has_tag("SA"):
@@ -256,6 +262,30 @@ class EvidenceCollector:
         if read.query_name not in self._seen_unmatched:
             self._seen_unmatched.add(read.query_name)
             self.unmatched_clips[anchor] += 1
+
+    # -- unmapped reads beside a mapped mate -------------------------------------------------
+
+    def _add_unmapped(self, read: pysam.AlignedSegment, duplicate: bool) -> None:
+        """An unmapped read stored at its mate's position in a window: aligners such as HISAT2
+        leave reads that cross a fusion junction unaligned; place its two parts on the known
+        genes' sequence (needs the FASTA)."""
+        seq = read.query_sequence
+        if self.index is None or seq is None or len(seq) < 2 * self.t.min_anchor:
+            return
+        key = (read.query_name, read.is_read1)
+        if key in self._seen_splits:
+            return
+        self._seen_splits.add(key)
+        junctions = self.index.split_placements(seq, self.t.min_anchor)
+        reason = None
+        if duplicate:
+            reason = "duplicates"
+        elif is_low_complexity(seq):
+            reason = "low_complexity"
+        elif len(junctions) > 1:
+            reason = "homology"
+        for a, b in sorted(junctions)[:1]:
+            self.observations.append(Observation(read.query_name, "unmapped_rescue", a, b, reason))
 
     # -- discordant pairs --------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pysam
 
+from fusioncheck.calling import at_exon_boundaries
 from fusioncheck.evidence import Breakend
 from fusioncheck.genes import ContigStyle, GeneModels, Transcript
 
@@ -155,6 +156,76 @@ class PartnerIndex:
                     Breakend(track.chrom, track.positions[at], "above" if up_genome else "below")
                 )
         return sorted(hits)
+
+    def split_placements(self, read: str, min_anchor: int) -> set[tuple[Breakend, Breakend]]:
+        """Junctions explaining an unaligned read as its start on one known gene and its end on
+        another: (junction end of the start, junction end of the rest).  Reads aligners left
+        unmapped because they cross a fusion junction (HISAT2 does so) are found this way."""
+        out: set[tuple[Breakend, Breakend]] = set()
+        tracks = self.tracks
+        for query in (read.upper(), reverse_complement(read.upper())):
+            n = len(query)
+            heads = self._extensions(query, from_start=True)
+            tails = self._extensions(query, from_start=False)
+            for t1, s1, p in heads:
+                for t2, s2, q in tails:
+                    a, b = tracks[t1], tracks[t2]
+                    if a.gene == b.gene or p >= n or q >= n or p + q < n - 2:
+                        continue
+                    lo, hi = max(min_anchor, n - q), min(p, n - min_anchor)
+                    splits = [
+                        (self._end_of(a, s1 + x - 1), self._start_of(b, s2 + x))
+                        for x in range(lo, hi + 1)
+                        if 0 <= s2 + x < len(b.seq)
+                    ]
+                    if not splits:
+                        continue
+                    # Where the overlap allows several splits, an exon-boundary pair is the
+                    # real one in RNA; otherwise take the longest start.
+                    boundary = [j for j in splits if self._at_boundaries(*j)]
+                    out.add((boundary or splits)[-1])
+        return out
+
+    def _extensions(self, query: str, from_start: bool) -> set[tuple[int, int, int]]:
+        """(track, offset of the query's first base on it, matched length) for alignments of
+        the query's start (or end), extended with an X-drop score: +1 a match, -4 a
+        mismatch, stopping 12 below the best; the match length is where the score peaked."""
+        k, n = self.k, len(query)
+        found = set()
+        for shift in (0, 4, 8):
+            seed_at = shift if from_start else n - k - shift
+            if seed_at < 0:
+                continue
+            for t, i in self._kmers.get(query[seed_at : seed_at + k], ()):
+                seq = self.tracks[t].seq
+                start = i - seed_at
+                score = best = length = 0
+                for j in range(n):
+                    r = j if from_start else n - 1 - j
+                    if not 0 <= start + r < len(seq):
+                        break
+                    score += 1 if query[r] == seq[start + r] else -4
+                    if score > best:
+                        best, length = score, j + 1
+                    elif score < best - 12:
+                        break
+                found.add((t, start, length))
+        return found
+
+    @staticmethod
+    def _end_of(track: _Track, offset: int) -> Breakend:
+        """The breakend after ``offset`` for a part running up the track to it."""
+        keeps = "below" if track.ascending else "above"
+        return Breakend(track.chrom, track.positions[offset], keeps)
+
+    @staticmethod
+    def _start_of(track: _Track, offset: int) -> Breakend:
+        """The breakend before ``offset`` for a part running up the track from it."""
+        keeps = "above" if track.ascending else "below"
+        return Breakend(track.chrom, track.positions[offset], keeps)
+
+    def _at_boundaries(self, a: Breakend, b: Breakend) -> bool:
+        return at_exon_boundaries(self.models, a, b) or at_exon_boundaries(self.models, b, a)
 
 
 def _oriented_base(fasta: pysam.FastaFile, style: ContigStyle, chrom: str, pos: int, plus: bool):

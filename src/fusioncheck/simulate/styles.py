@@ -6,7 +6,9 @@
   covering >= 66% of the pair's bases (``outFilterMatchNminOverLread``); junction reads become
   soft-clipped anchors, pairs across chromosomes disappear.
 * ``hisat2``: every read aligned on its longest part, the rest soft-clipped, no ``SA``;
-  discordant pairs are reported (``YT:Z:DP``).
+  discordant pairs are reported (``YT:Z:DP``).  Real HISAT2 2.2 leaves most reads that cross a
+  fusion junction unmapped beside their mate instead; tests/test_real_aligners.py runs it and
+  checks the scan's rescue of those reads.
 * ``bwa`` (BWA-MEM): like ``star_chimeric`` with MAPQ 60, multi-mappers 0 with an ``XA`` tag.
 """
 
