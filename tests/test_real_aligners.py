@@ -161,6 +161,10 @@ def test_hisat2_leaves_junction_reads_unmapped_and_they_are_rescued(rna, tmp_pat
     written = written_fusion_fragments(bam, truth)
     assert fusion["split_reads"] == expected["split_fragments"]
     assert fusion["spanning_pairs"] == written["spanning"]
+    # Without the FASTA the unmapped reads cannot be checked: never a negative.
+    blind = scan(bam, sample="real")
+    assert blind["call"] == "INDETERMINATE"
+    assert blind["qc"]["unchecked_unmapped_reads"] >= expected["split_fragments"]
 
 
 def test_star_chimeric_negative(simulate_fixture, tmp_path):

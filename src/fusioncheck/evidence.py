@@ -168,6 +168,8 @@ class EvidenceCollector:
         #: Anchor ends of clips that matched no known partner (or could not be checked),
         #: counted once per fragment: a TFE3 break with an unknown partner shows up here.
         self.unmatched_clips: Counter[Breakend] = Counter()
+        #: Unmapped reads beside a mapped mate that could not be checked without a FASTA.
+        self.unchecked_unmapped = 0
         self._seen_splits: set[tuple[str, bool]] = set()
         self._seen_pairs: set[str] = set()
         self._pairs: list[Observation] = []
@@ -270,12 +272,15 @@ class EvidenceCollector:
         leave reads that cross a fusion junction unaligned; place its two parts on the known
         genes' sequence (needs the FASTA)."""
         seq = read.query_sequence
-        if self.index is None or seq is None or len(seq) < 2 * self.t.min_anchor:
+        if seq is None or len(seq) < 2 * self.t.min_anchor:
             return
         key = (read.query_name, read.is_read1)
         if key in self._seen_splits:
             return
         self._seen_splits.add(key)
+        if self.index is None:
+            self.unchecked_unmapped += 1
+            return
         junctions = self.index.split_placements(seq, self.t.min_anchor)
         reason = None
         if duplicate:

@@ -301,6 +301,7 @@ def scan(
             "read_length": coverage.read_length,
             "paired": coverage.paired,
             "unmatched_soft_clips": sum(collector.unmatched_clips.values()),
+            "unchecked_unmapped_reads": collector.unchecked_unmapped,
         },
     }
     return result
@@ -451,13 +452,13 @@ def _call(
             "TFE3 rearrangement suspected: TFE3 3' exons are over-represented against its 5' "
             "exons, but no junction read shows the partner; confirm by FISH or another assay",
         )
-    unchecked = sum(collector.unmatched_clips.values())
-    if index is None and unchecked:
+    clips, unmapped = sum(collector.unmatched_clips.values()), collector.unchecked_unmapped
+    if index is None and clips + unmapped:
         return (
             "INDETERMINATE",
             None,
-            f"{unchecked} soft-clipped reads could not be checked for a partner "
-            "without the genome FASTA: rerun with --reference",
+            f"{clips} soft-clipped and {unmapped} unmapped reads at the loci could not be "
+            "checked for a fusion junction without the genome FASTA: rerun with --reference",
         )
     if fraction is None or fraction > t.negative_max_fraction:
         what = "transcripts" if rna else "alleles"
