@@ -97,6 +97,19 @@ def written_fusion_fragments(bam: Path, truth: dict) -> dict[str, int]:
     return {"split": kinds["split"], "spanning": kinds["spanning"]}
 
 
+def detected_as_simulated(bam: Path, sim) -> tuple[dict, dict, dict]:
+    """The DETECTED target record, after checking its breakpoints against the truth."""
+    out, truth = scanned(bam, sim)
+    expected = truth["fusions"][0]
+    assert out["call"] == "DETECTED", out["call_reason"]
+    fusion = the_target(out)
+    assert (fusion["breakpoint_5p"], fusion["breakpoint_3p"]) == (
+        expected["breakpoint_5p"],
+        expected["breakpoint_3p"],
+    )
+    return fusion, expected, truth
+
+
 def the_target(out: dict) -> dict:
     (fusion,) = [f for f in out["fusions"] if f["kind"] == "target"]
     return fusion
@@ -124,14 +137,7 @@ def test_star_chimeric_output(rna, tmp_path):
 
 def test_star_default_output_soft_clips_only(rna, tmp_path):
     bam = star(rna, tmp_path, [])
-    out, truth = scanned(bam, rna)
-    expected = truth["fusions"][0]
-    assert out["call"] == "DETECTED"
-    fusion = the_target(out)
-    assert (fusion["breakpoint_5p"], fusion["breakpoint_3p"]) == (
-        expected["breakpoint_5p"],
-        expected["breakpoint_3p"],
-    )
+    fusion, expected, truth = detected_as_simulated(bam, rna)
     # Default STAR writes no chimeric alignment: every junction read is a soft-clipped anchor
     # (found through the FASTA), and the pairs with one mate in each gene are not written at
     # all (they fail STAR's 66%-of-pair mapped-length filter), so spanning pairs are 0.
@@ -148,14 +154,7 @@ def test_hisat2_leaves_junction_reads_unmapped_and_they_are_rescued(rna, tmp_pat
             1 for r in f.fetch(until_eof=True) if r.is_unmapped and not r.mate_is_unmapped
         )
     assert unmapped_beside_mate > 0  # what HISAT2 does with a read across a fusion junction
-    out, truth = scanned(bam, rna)
-    expected = truth["fusions"][0]
-    assert out["call"] == "DETECTED"
-    fusion = the_target(out)
-    assert (fusion["breakpoint_5p"], fusion["breakpoint_3p"]) == (
-        expected["breakpoint_5p"],
-        expected["breakpoint_3p"],
-    )
+    fusion, expected, truth = detected_as_simulated(bam, rna)
     # Each junction read comes back from the unmapped mate placed beside its partner; the
     # spanning pairs are those HISAT2 wrote as discordant pairs.
     written = written_fusion_fragments(bam, truth)
