@@ -27,7 +27,6 @@ class AlignmentInput:
     build: str
     style: ContigStyle
     reference: Path | None
-    contig_lengths: dict[str, int]  # as named in the BAM header
 
     def open(self, threads: int = 1) -> pysam.AlignmentFile:
         return pysam.AlignmentFile(
@@ -164,5 +163,4 @@ def inspect_alignment(
         build=detected,
         style=style,
         reference=ref,
-        contig_lengths=contigs,
     )

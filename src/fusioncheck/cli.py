@@ -16,9 +16,6 @@ from collections.abc import Callable, Sequence
 from fusioncheck import __version__
 from fusioncheck.errors import FusioncheckError
 
-log = logging.getLogger("fusioncheck")
-
-
 # --- scan -------------------------------------------------------------------------------------
 
 

@@ -35,10 +35,6 @@ def _parse_position(text: str) -> tuple[str, int] | None:
     return (m["chrom"], int(m["pos"])) if m else None
 
 
-def _chr(chrom: str) -> str:
-    return chrom if chrom.startswith("chr") else "chr" + chrom
-
-
 def _svg(height: int, label: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '

@@ -20,7 +20,6 @@ from fusioncheck.genes import ContigStyle
 from fusioncheck.simulate.fragments import Fragment, Group, Read
 from fusioncheck.simulate.genome import Genome, reverse_complement
 
-STYLES = ("star_chimeric", "star", "hisat2", "bwa")
 RNA_STYLES = ("star_chimeric", "star", "hisat2")
 DNA_STYLES = ("bwa",)
 #: Shortest part of a read an aligner places on its own (STAR chimSegmentMin, BWA seeds).
