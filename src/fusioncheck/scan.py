@@ -57,7 +57,7 @@ class _Coverage:
     """Counts taken on the same pass as the evidence: reads per window, duplicates, fragments
     per exon and over the regions where an ASPS junction would be seen."""
 
-    def __init__(self, models: GeneModels, t: Thresholds, rna: bool | None) -> None:
+    def __init__(self, models: GeneModels, t: Thresholds) -> None:
         self.models = models
         self.t = t
         self.reads: Counter[str] = Counter()
@@ -236,7 +236,7 @@ def scan(
     if inp.reference is not None:
         index = PartnerIndex(inp.reference, models, inp.style, t.flank, t.max_clip_mismatch_rate)
     collector = EvidenceCollector(inp.style, t, index)
-    coverage = _Coverage(models, t, None)
+    coverage = _Coverage(models, t)
     _read_windows(inp, models, t, threads, collector, coverage)
 
     is_rna = assay == "rna" or (
