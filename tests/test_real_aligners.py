@@ -36,7 +36,7 @@ def star(sim, workdir: Path, extra: list[str]) -> Path:
              "--outFileNamePrefix", f"{workdir}/index_"],
             check=True, capture_output=True,
         )  # fmt: skip
-    out = workdir / ("chimeric" if extra else "default")
+    out = workdir / "star"
     out.mkdir()
     subprocess.run(
         ["STAR", "--genomeDir", str(index), "--readFilesIn", str(sim.fastq1), str(sim.fastq2),
@@ -121,7 +121,8 @@ def rna(simulate_fixture):
 
 
 def test_star_chimeric_output(rna, tmp_path):
-    out, truth = scanned(star(rna, tmp_path, STAR_CHIMERIC), rna)
+    bam = star(rna, tmp_path, STAR_CHIMERIC)
+    out, truth = scanned(bam, rna)
     expected = truth["fusions"][0]
     assert (out["call"], out["confidence"]) == ("DETECTED", "high")
     fusion = the_target(out)
@@ -129,7 +130,7 @@ def test_star_chimeric_output(rna, tmp_path):
         assert fusion[key] == expected[key]
     # Every fusion fragment STAR wrote counts once; a junction read STAR did not split (no SA)
     # is still found as a soft clip.
-    written = written_fusion_fragments(tmp_path / "chimeric" / "lifted.bam", truth)
+    written = written_fusion_fragments(bam, truth)
     assert fusion["split_reads"] == written["split"] <= expected["split_fragments"]
     assert fusion["spanning_pairs"] == written["spanning"] <= expected["spanning_fragments"]
     assert written["split"] + written["spanning"] >= 0.75 * expected["fragments"]
@@ -145,6 +146,22 @@ def test_star_default_output_soft_clips_only(rna, tmp_path):
     assert fusion["spanning_pairs"] == 0
     # Without the FASTA the same BAM cannot be called negative.
     assert scan(bam, sample="real")["call"] == "INDETERMINATE"
+
+
+def test_star_default_unmapped_tail_gives_back_the_dropped_junction_reads(rna, tmp_path):
+    """With --outSAMunmapped Within, the pairs STAR's 66% rule dropped are in the BAM's
+    unmapped tail; reading it (--unmapped-tail) recovers every junction read."""
+    bam = star(rna, tmp_path, ["--outSAMunmapped", "Within"])
+    windows_only = scan(bam, sample="real", reference=rna.genome)
+    with_tail = scan(bam, sample="real", reference=rna.genome, unmapped_tail=True)
+    validate(with_tail)
+    expected = rna.load_truth()["fusions"][0]
+    assert the_target(with_tail)["split_reads"] == expected["split_fragments"]
+    assert the_target(windows_only)["split_reads"] < expected["split_fragments"]
+    assert (the_target(with_tail)["breakpoint_5p"], the_target(with_tail)["breakpoint_3p"]) == (
+        expected["breakpoint_5p"],
+        expected["breakpoint_3p"],
+    )
 
 
 def test_hisat2_leaves_junction_reads_unmapped_and_they_are_rescued(rna, tmp_path):

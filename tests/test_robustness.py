@@ -187,3 +187,9 @@ def test_cram_without_reference(tmp_path, simulate_fixture):
     )
     pysam.index(str(cram))
     assert_refused(tmp_path, cram, "--reference")
+
+
+def test_unmapped_tail_without_reference_is_a_usage_error(tmp_path, bam):
+    proc = run_cli("scan", bam, "--sample", "s", "--outdir", tmp_path / "o", "--unmapped-tail")
+    assert proc.returncode == 2
+    assert "--reference" in proc.stderr

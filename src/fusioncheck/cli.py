@@ -39,6 +39,12 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="YAML file of thresholds (default: the built-in defaults)")
     p.add_argument("--threads", type=int, default=1, help="decompression threads")
     p.add_argument(
+        "--unmapped-tail",
+        action="store_true",
+        help="also read the pairs the aligner left wholly unmapped and rescue fusion junction "
+        "reads among them (needs --reference; costs time in proportion to the unmapped reads)",
+    )
+    p.add_argument(
         "--full-checksum",
         action="store_true",
         help="SHA-256 the whole input file (default: a fingerprint of its size, first and last "
@@ -61,6 +67,7 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
         threads=args.threads,
         command=shlex.join(["fusioncheck", *argv]),
         full_checksum=args.full_checksum,
+        unmapped_tail=args.unmapped_tail,
     )
     paths = write_result(result, args.outdir)
     print(f"{args.sample}: {result['call']} ({result['call_reason']})")

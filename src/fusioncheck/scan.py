@@ -221,13 +221,18 @@ def scan(
     threads: int = 1,
     command: str = "",
     full_checksum: bool = False,
+    unmapped_tail: bool = False,
 ) -> dict:
-    """Scan one alignment file and return the result document."""
+    """Scan one alignment file and return the result document.  ``unmapped_tail`` also reads
+    the pairs the aligner left wholly unmapped (needs ``reference``; its cost grows with the
+    number of unmapped reads, which is why it is off by default)."""
     if not SAMPLE_ID.fullmatch(sample):
         raise UsageError(
             f"sample ID {sample!r} may only contain letters, digits, '.', '_' and '-' "
             "(it becomes a file name)"
         )
+    if unmapped_tail and reference is None:
+        raise UsageError("reading the unmapped tail needs the genome FASTA: pass --reference")
     t = thresholds or Thresholds()
     started = datetime.now(timezone.utc)
     inp = inspect_alignment(bam, reference, build)
@@ -237,7 +242,7 @@ def scan(
         index = PartnerIndex(inp.reference, models, inp.style, t.flank, t.max_clip_mismatch_rate)
     collector = EvidenceCollector(inp.style, t, index)
     coverage = _Coverage(models, t)
-    _read_windows(inp, models, t, threads, collector, coverage)
+    _read_windows(inp, models, t, threads, collector, coverage, unmapped_tail)
 
     is_rna = assay == "rna" or (
         assay == "auto" and coverage.spliced >= max(1, 0.01 * sum(coverage.reads.values()))
@@ -314,9 +319,14 @@ def _read_windows(
     threads: int,
     collector: EvidenceCollector,
     coverage: _Coverage,
+    unmapped_tail: bool,
 ) -> None:
     try:
         with inp.open(threads) as bam:
+            if unmapped_tail:
+                # Pairs with no mapped mate sit after all mapped reads ("*" in htslib).
+                for read in bam.fetch("*"):
+                    collector.add(read)
             for window in models.target_windows(t.flank):
                 last = -1
                 for read in bam.fetch(inp.style.to_bam(window.chrom), window.start - 1, window.end):

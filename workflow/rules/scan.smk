@@ -46,7 +46,14 @@ rule scan:
         reference=reference_option,
         build=lambda wildcards: sample_of(wildcards).build,
         assay=lambda wildcards: sample_of(wildcards).assay,
-        extra="--full-checksum" if config["full_checksum"] else "",
+        extra=" ".join(
+            flag
+            for flag, on in (
+                ("--full-checksum", config["full_checksum"]),
+                ("--unmapped-tail", config["unmapped_tail"]),
+            )
+            if on
+        ),
     shell:
         "fusioncheck scan {input.bam:q} --sample {wildcards.sample:q} --outdir {params.outdir:q}"
         " {params.reference} --build {params.build} --assay {params.assay}"
