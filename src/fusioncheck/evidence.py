@@ -143,7 +143,7 @@ def _parse_sa(tag: str, style: ContigStyle) -> Iterator[_Segment]:
 
 def _record_segment(read: pysam.AlignedSegment, style: ContigStyle) -> _Segment:
     return _segment(
-        style.from_bam(read.reference_name),
+        style.from_bam(str(read.reference_name)),
         read.reference_start,
         read.is_reverse,
         read.cigartuples or [],
@@ -179,28 +179,29 @@ class EvidenceCollector:
     def add(self, read: pysam.AlignedSegment) -> None:
         if read.is_secondary or read.is_qcfail:
             return
+        name = str(read.query_name)
         if read.is_unmapped:
-            self._add_unmapped(read, read.is_duplicate)
+            self._add_unmapped(read, name, read.is_duplicate)
             return
         duplicate = read.is_duplicate
         if read.has_tag("SA"):
-            self._add_split(read, duplicate)
+            self._add_split(read, name, duplicate)
         elif not read.is_supplementary:
-            self._add_soft_clip(read, duplicate)
+            self._add_soft_clip(read, name, duplicate)
         if read.is_paired and not read.mate_is_unmapped and not read.is_proper_pair:
             if not read.is_supplementary:
-                self._note_mapq(read.query_name, read.mapping_quality)
-                self._add_pair(read, duplicate)
+                self._note_mapq(name, read.mapping_quality)
+                self._add_pair(read, name, duplicate)
 
     # -- split reads (SA) --------------------------------------------------------------------
 
-    def _add_split(self, read: pysam.AlignedSegment, duplicate: bool) -> None:
-        key = (read.query_name, read.is_read1)
+    def _add_split(self, read: pysam.AlignedSegment, name: str, duplicate: bool) -> None:
+        key = (name, read.is_read1)
         if key in self._seen_splits:
             return
         self._seen_splits.add(key)
         segments = sorted(
-            [_record_segment(read, self.style), *_parse_sa(read.get_tag("SA"), self.style)],
+            [_record_segment(read, self.style), *_parse_sa(str(read.get_tag("SA")), self.style)],
             key=lambda s: s.qstart,
         )
         for first, second in zip(segments, segments[1:]):
@@ -212,35 +213,34 @@ class EvidenceCollector:
             elif min(first.aligned, second.aligned) < self.t.min_anchor:
                 reason = "short_anchor"
             self.observations.append(
-                Observation(
-                    read.query_name, "SA", first.read_order_end, second.read_order_start, reason
-                )
+                Observation(name, "SA", first.read_order_end, second.read_order_start, reason)
             )
 
     # -- soft clips --------------------------------------------------------------------------
 
-    def _add_soft_clip(self, read: pysam.AlignedSegment, duplicate: bool) -> None:
+    def _add_soft_clip(self, read: pysam.AlignedSegment, name: str, duplicate: bool) -> None:
         cigar = read.cigartuples or []
         seq = read.query_sequence
         if not cigar or seq is None:
             return
         anchor = read.query_alignment_length
-        chrom = self.style.from_bam(read.reference_name)
+        chrom = self.style.from_bam(str(read.reference_name))
         clips = []
         if cigar[-1][0] == 4 and cigar[-1][1] >= self.t.min_anchor:
-            clips.append((Breakend(chrom, read.reference_end, "below"), seq[-cigar[-1][1] :]))
+            end = read.reference_end or read.reference_start
+            clips.append((Breakend(chrom, end, "below"), seq[-cigar[-1][1] :]))
         if cigar[0][0] == 4 and cigar[0][1] >= self.t.min_anchor:
             clips.append((Breakend(chrom, read.reference_start + 1, "above"), seq[: cigar[0][1]]))
         for anchor_end, clipped in clips:
             if self.index is None:
-                self._unmatched(read, anchor_end, duplicate)
+                self._unmatched(read, name, anchor_end, duplicate)
                 continue
             after = anchor_end.keeps == "below"
             hits = self.index.match(clipped, after=after)
             own = [h for h in hits if self.index.same_gene(h, anchor_end)]
             others = [h for h in hits if h not in own]
             if not others:
-                self._unmatched(read, anchor_end, duplicate)
+                self._unmatched(read, name, anchor_end, duplicate)
                 continue
             reason = None
             if duplicate:
@@ -254,27 +254,27 @@ class EvidenceCollector:
             elif own or len(others) > 1:
                 reason = "homology"
             first, second = (anchor_end, others[0]) if after else (others[0], anchor_end)
-            self.observations.append(
-                Observation(read.query_name, "soft_clip", first, second, reason)
-            )
+            self.observations.append(Observation(name, "soft_clip", first, second, reason))
 
-    def _unmatched(self, read: pysam.AlignedSegment, anchor: Breakend, duplicate: bool) -> None:
+    def _unmatched(
+        self, read: pysam.AlignedSegment, name: str, anchor: Breakend, duplicate: bool
+    ) -> None:
         if duplicate or read.mapping_quality < self.t.min_mapq:
             return
-        if read.query_name not in self._seen_unmatched:
-            self._seen_unmatched.add(read.query_name)
+        if name not in self._seen_unmatched:
+            self._seen_unmatched.add(name)
             self.unmatched_clips[anchor] += 1
 
     # -- unmapped reads beside a mapped mate -------------------------------------------------
 
-    def _add_unmapped(self, read: pysam.AlignedSegment, duplicate: bool) -> None:
+    def _add_unmapped(self, read: pysam.AlignedSegment, name: str, duplicate: bool) -> None:
         """An unmapped read stored at its mate's position in a window: aligners such as HISAT2
         leave reads that cross a fusion junction unaligned; place its two parts on the known
         genes' sequence (needs the FASTA)."""
         seq = read.query_sequence
         if seq is None or len(seq) < 2 * self.t.min_anchor:
             return
-        key = (read.query_name, read.is_read1)
+        key = (name, read.is_read1)
         if key in self._seen_splits:
             return
         self._seen_splits.add(key)
@@ -290,19 +290,19 @@ class EvidenceCollector:
         elif len(junctions) > 1:
             reason = "homology"
         for a, b in sorted(junctions)[:1]:
-            self.observations.append(Observation(read.query_name, "unmapped_rescue", a, b, reason))
+            self.observations.append(Observation(name, "unmapped_rescue", a, b, reason))
 
     # -- discordant pairs --------------------------------------------------------------------
 
-    def _add_pair(self, read: pysam.AlignedSegment, duplicate: bool) -> None:
-        if read.query_name in self._seen_pairs:
+    def _add_pair(self, read: pysam.AlignedSegment, name: str, duplicate: bool) -> None:
+        if name in self._seen_pairs:
             return
-        self._seen_pairs.add(read.query_name)
+        self._seen_pairs.add(name)
         own = _record_segment(read, self.style)
-        mate_chrom = self.style.from_bam(read.next_reference_name)
+        mate_chrom = self.style.from_bam(str(read.next_reference_name))
         mate_start = read.next_reference_start
         if read.has_tag("MC"):
-            ops = [(_OP_CODES[op], int(n)) for n, op in _SA_CIGAR.findall(read.get_tag("MC"))]
+            ops = [(_OP_CODES[op], int(n)) for n, op in _SA_CIGAR.findall(str(read.get_tag("MC")))]
             mate_len = sum(length for op, length in ops if op in _REF_OPS)
         else:
             mate_len = read.query_length or read.infer_read_length() or 0
@@ -313,9 +313,9 @@ class EvidenceCollector:
         else:
             theirs = Breakend(mate_chrom, mate_start + mate_len, "below")
         if read.has_tag("MQ"):
-            self._note_mapq(read.query_name, int(read.get_tag("MQ")))
+            self._note_mapq(name, int(read.get_tag("MQ")))
         reason = "duplicates" if duplicate else None
-        self._pairs.append(Observation(read.query_name, "mates", mine, theirs, reason))
+        self._pairs.append(Observation(name, "mates", mine, theirs, reason))
 
     def _note_mapq(self, fragment: str, mapq: int) -> None:
         self._pair_mapq[fragment] = min(mapq, self._pair_mapq.get(fragment, mapq))

@@ -100,8 +100,8 @@ class _Coverage:
         if read.is_paired:
             self.paired = True
         tx = self.models[gene]
-        name = read.query_name
-        first, last = read.reference_start + 1, read.reference_end
+        name = str(read.query_name)
+        first, last = read.reference_start + 1, read.reference_end or read.reference_start
         # Most DNA reads are intronic: compare spans first, read the blocks only when needed.
         exons = [e for e in tx.exons if e.start <= last and e.end >= first]
         blocks = read.get_blocks() if exons else []
@@ -180,9 +180,11 @@ class _Coverage:
             lo, hi = self.models[gene].intron(n)
             return self._intron_bases[(gene, n)] / (hi - lo + 1)
 
-        five = min(depth(FIVE_PRIME_TARGET, n) for n in JUNCTION_INTRONS[FIVE_PRIME_TARGET])
-        three = min(depth(THREE_PRIME_TARGET, n) for n in JUNCTION_INTRONS[THREE_PRIME_TARGET])
-        return round(five, 1), round(three, 1)
+        five_depth = min(depth(FIVE_PRIME_TARGET, n) for n in JUNCTION_INTRONS[FIVE_PRIME_TARGET])
+        three_depth = min(
+            depth(THREE_PRIME_TARGET, n) for n in JUNCTION_INTRONS[THREE_PRIME_TARGET]
+        )
+        return round(five_depth, 1), round(three_depth, 1)
 
 
 def _overlaps(blocks: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -363,7 +365,7 @@ def _records(
         ):
             shown.append(c)
     fasta = pysam.FastaFile(str(inp.reference)) if inp.reference else None
-    records = []
+    records: list[dict] = []
     try:
         for c in shown:
             if fasta and c.exact and not rna:
@@ -430,17 +432,17 @@ def _call(
     targets = [f for f in fusions if f["kind"] == "target"]
     passed = [f for f in targets if f["passed"]]
     if passed:
-        best = passed[0]
+        top = passed[0]
         return (
             "DETECTED",
-            best["confidence"],
-            f"{best['supporting_fragments']} supporting fragments ({best['split_reads']} split "
-            f"reads, {best['spanning_pairs']} spanning pairs) join {best['breakpoint_5p']} to "
-            f"{best['breakpoint_3p']}",
+            top["confidence"],
+            f"{top['supporting_fragments']} supporting fragments ({top['split_reads']} split "
+            f"reads, {top['spanning_pairs']} spanning pairs) join {top['breakpoint_5p']} to "
+            f"{top['breakpoint_3p']}",
         )
     if not sum(coverage.reads.values()):
         return "INDETERMINATE", None, "no reads in the ASPSCR1 and TFE3 windows"
-    best = targets[0] if targets else None
+    best: dict | None = targets[0] if targets else None
     # Sub-threshold evidence blocks a negative when it includes a junction read or as many
     # spanning pairs as a call needs; an isolated discordant pair is background chimera noise
     # (it is still listed in ``fusions``).

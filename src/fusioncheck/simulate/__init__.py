@@ -393,7 +393,7 @@ def _artefact_pairs(spec: SimulationSpec, genome: Genome, rng: random.Random) ->
     models = load(spec.build)
     L = spec.read_length
     seen: set[tuple[int, int]] = set()
-    out = []
+    out: list[Fragment] = []
     while len(out) < spec.artefact_pairs:
         ends = []
         for gene in ("ASPSCR1", "TFE3"):
@@ -558,7 +558,8 @@ def simulate(
     tfe3_exon = models["TFE3"].exon(PARALOG_EXON)
     paralog = (PARALOG_CHROM, PARALOG_START, tfe3_exon.end)
     sam: list[dict] = []
-    fastq1, fastq2 = [], []
+    fastq1: list[tuple[str, str, str]] = []
+    fastq2: list[tuple[str, str, str]] = []
     in_bam: dict[str, bool] = {}
     for f in named:
         for reads, entries in ((f.reads[0], fastq1), (f.reads[1], fastq2)):
@@ -606,8 +607,8 @@ def _informative(
     ASPSCR1 intron 7 / TFE3 introns 3-5."""
     five, three = models["ASPSCR1"], models["TFE3"]
     if spec.assay == "rna":
-        zones = {
-            "ASPSCR1": [sorted((five.donor(7), five.donor(7) - 29))],
+        zones: dict[str, list[tuple[int, int]]] = {
+            "ASPSCR1": [(five.donor(7) - 29, five.donor(7))],
             # TFE3 is on minus: the first 30 bases of an exon in transcription order end at
             # its acceptor (the exon's highest coordinate).
             "TFE3": [(three.acceptor(e) - 29, three.acceptor(e)) for e in (4, 5, 6)],
@@ -647,7 +648,7 @@ def _truth(
     def locus(chrom: str, pos: int) -> str:
         return f"{style.to_bam(chrom)}:{pos}"
 
-    fusions = []
+    fusions: list[dict] = []
     for k, rec in enumerate(records):
         mine = [f for f in frags if f.record == k]
         seen = [f for f in mine if not f.duplicate_of and in_bam[f.name]]

@@ -211,9 +211,9 @@ def build_genome(build: str, extra: tuple[tuple[str, int], ...] = ()) -> Genome:
     genome = Genome(build, lengths, windows, genes)
     exon = models["TFE3"].exon(PARALOG_EXON)
     copy = reverse_complement(genome.fetch("chrX", exon.start, exon.end))
-    ws, we, seq = next(w for w in windows[PARALOG_CHROM] if w[0] <= PARALOG_START <= w[1])
+    ws, _, text = next(w for w in windows[PARALOG_CHROM] if w[0] <= PARALOG_START <= w[1])
     i = PARALOG_START - ws
-    patched = seq[:i] + copy + seq[i + len(copy) :]
+    patched = text[:i] + copy + text[i + len(copy) :]
     windows[PARALOG_CHROM] = [
         (s, e, patched if s == ws else q) for s, e, q in windows[PARALOG_CHROM]
     ]
