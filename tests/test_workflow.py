@@ -326,6 +326,16 @@ def test_broken_sheet_stops_the_workflow_before_any_job(tmp_path: Path) -> None:
     assert not (root / "results").exists()
 
 
+def test_unmapped_tail_without_a_fasta_stops_at_start_up(tmp_path: Path) -> None:
+    bam = empty_bam(tmp_path / "data" / "a.bam")
+    root = write_workdir(tmp_path, [f"no_fasta\t{bam}\trna\t\t"], "unmapped_tail: true\n")
+    done = snakemake(root, check=False)
+    assert done.returncode != 0
+    assert "unmapped_tail: true needs a genome FASTA" in done.stdout + done.stderr
+    assert "no_fasta" in done.stdout + done.stderr
+    assert not (root / "results").exists()
+
+
 def test_a_bad_bam_fails_its_own_sample_only(tmp_path: Path) -> None:
     good = empty_bam(tmp_path / "data" / "good.bam")
     bad = tmp_path / "data" / "bad.bam"

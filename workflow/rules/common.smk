@@ -18,6 +18,16 @@ except SheetError as exc:
 
 SAMPLES = {s.sample: s for s in SAMPLE_LIST}
 
+# Reading the unmapped tail needs a FASTA for every sample: say so now, not job by job.
+if config["unmapped_tail"] and not config["reference"]:
+    _without = [s.sample for s in SAMPLE_LIST if s.reference is None]
+    if _without:
+        raise WorkflowError(
+            "unmapped_tail: true needs a genome FASTA, but these samples have none (set "
+            "`reference` in config/config.yaml or the sheet's reference column): "
+            + ", ".join(_without)
+        )
+
 # The JSON Schema documents the sheet's columns; read_sheet has checked more (files, indexes).
 validate(
     pd.DataFrame(
