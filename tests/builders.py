@@ -7,6 +7,7 @@ Sequence content is arbitrary (these BAMs are scanned without a reference); the 
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,15 @@ SCHEMA = json.loads(
 def validate(result: dict) -> None:
     """Raise unless ``result`` is a valid fusioncheck JSON document."""
     jsonschema.validate(result, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def to_cram(bam: Path, genome: Path, cram: Path) -> Path:
+    """``bam`` re-written as an indexed CRAM against ``genome`` (with samtools, as a lab would)."""
+    subprocess.run(
+        ["samtools", "view", "-C", "-T", str(genome), "-o", str(cram), str(bam)], check=True
+    )
+    subprocess.run(["samtools", "index", str(cram)], check=True)
+    return cram
 
 
 def header(build: str = "GRCh38", style: str = "chr", sort_order: str = "coordinate") -> dict:

@@ -10,7 +10,7 @@ import sys
 import pysam
 import pytest
 
-from builders import BamBuilder, header
+from builders import BamBuilder, header, to_cram
 from fusioncheck.errors import InputError, OutputError, UsageError
 from fusioncheck.output import write_result
 from fusioncheck.scan import scan
@@ -180,12 +180,7 @@ def test_errors_are_typed(tmp_path, bam):
 
 def test_cram_without_reference(tmp_path, simulate_fixture):
     sim = simulate_fixture(fusion_fragments=3)
-    cram = tmp_path / "s.cram"
-    subprocess.run(
-        ["samtools", "view", "-C", "-T", str(sim.genome), "-o", str(cram), str(sim.bam)],
-        check=True,
-    )
-    pysam.index(str(cram))
+    cram = to_cram(sim.bam, sim.genome, tmp_path / "s.cram")
     assert_refused(tmp_path, cram, "--reference")
 
 

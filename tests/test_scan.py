@@ -7,11 +7,10 @@ and the split / spanning counts (what the BAM shows, duplicates excluded).
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
-from builders import validate
+from builders import to_cram, validate
 from fusioncheck.scan import scan
 
 RNA_STYLES = ("star_chimeric", "star", "hisat2")
@@ -217,12 +216,7 @@ def test_reciprocal_reported_absent_in_asps_like_sample(simulate_fixture):
 
 def test_cram_with_reference_gives_the_same_call_as_the_bam(simulate_fixture, tmp_path):
     sim = simulate_fixture(fusion_fragments=5)
-    cram = tmp_path / "s.cram"
-    subprocess.run(
-        ["samtools", "view", "-C", "-T", str(sim.genome), "-o", str(cram), str(sim.bam)],
-        check=True,
-    )
-    subprocess.run(["samtools", "index", str(cram)], check=True)
+    cram = to_cram(sim.bam, sim.genome, tmp_path / "s.cram")
     from_bam, _ = run(sim)
     from_cram = scan(cram, sample="s", reference=sim.genome)
     assert from_cram["input"]["format"] == "CRAM"
