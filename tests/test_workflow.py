@@ -25,7 +25,8 @@ import pytest
 import yaml
 
 from fusioncheck.config import Thresholds
-from fusioncheck.sheet import SAMPLE_ID, SheetError, read_sheet
+from fusioncheck.output import SAMPLE_ID
+from fusioncheck.sheet import SheetError, read_sheet
 
 REPO = Path(__file__).resolve().parent.parent
 SNAKEFILE = REPO / "workflow" / "Snakefile"

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from fusioncheck.errors import OutputError
+
+#: A sample ID becomes file names: letters, digits, ".", "_" and "-", starting with a letter
+#: or digit (a leading "." would hide the files, a leading "-" reads as a command option).
+SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 TSV_COLUMNS = (
     "sample", "call", "confidence", "five_prime_gene", "three_prime_gene", "kind",

@@ -8,7 +8,6 @@ The result is a plain dict matching ``schemas/fusioncheck.schema.json``; writing
 from __future__ import annotations
 
 import hashlib
-import re
 import socket
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
@@ -43,10 +42,10 @@ from fusioncheck.genes import (
     GeneModels,
     load,
 )
+from fusioncheck.output import SAMPLE_ID
 from fusioncheck.sequence import PartnerIndex, fusion_protein, slide_to_five_prime
 
 SCHEMA_VERSION = "1.0"
-SAMPLE_ID = re.compile(r"[A-Za-z0-9._-]+")
 _KIND_ORDER = {"target": 0, "reciprocal": 1, "other_partner": 2}
 
 
@@ -228,10 +227,10 @@ def scan(
     """Scan one alignment file and return the result document.  ``unmapped_tail`` also reads
     the pairs the aligner left wholly unmapped (needs ``reference``; its cost grows with the
     number of unmapped reads, which is why it is off by default)."""
-    if not SAMPLE_ID.fullmatch(sample):
+    if not SAMPLE_ID.match(sample):
         raise UsageError(
-            f"sample ID {sample!r} may only contain letters, digits, '.', '_' and '-' "
-            "(it becomes a file name)"
+            f"sample ID {sample!r} may only contain letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit (it becomes a file name)"
         )
     if unmapped_tail and reference is None:
         raise UsageError("reading the unmapped tail needs the genome FASTA: pass --reference")

@@ -21,15 +21,12 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from fusioncheck.errors import InputError
+from fusioncheck.output import SAMPLE_ID
 
-#: Stricter than "letters, digits, . _ -": a leading "." would hide the result files and a
-#: leading "-" would be read as an option by the command line tools.
-SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 REQUIRED = ("sample", "bam", "assay")
 OPTIONAL = ("reference", "build")
 COLUMNS = REQUIRED + OPTIONAL

@@ -7,7 +7,7 @@ import shlex
 import pandas as pd
 from snakemake.exceptions import WorkflowError
 
-from fusioncheck.sheet import SAMPLE_ID, SheetError, index_candidates, read_sheet
+from fusioncheck.sheet import SheetError, index_candidates, read_sheet
 
 # One place reads and checks the sheet (also behind `fusioncheck check-sheet`): a broken sheet
 # stops the workflow here, before any job, with every bad row in one message.
