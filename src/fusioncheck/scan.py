@@ -7,7 +7,6 @@ The result is a plain dict matching ``schemas/fusioncheck.schema.json``; writing
 
 from __future__ import annotations
 
-import hashlib
 import socket
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
@@ -194,24 +193,6 @@ def _overlaps(blocks: list[tuple[int, int]], start: int, end: int) -> bool:
 # --- the scan ---------------------------------------------------------------------------------
 
 
-def fingerprint(path: Path, full: bool) -> dict[str, str]:
-    """SHA-256 of the whole file, or (default) of its size, first and last MiB and index: it
-    identifies the file at a cost that does not grow with its size."""
-    digest = hashlib.sha256()
-    if full:
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        return {"algorithm": "sha256", "value": digest.hexdigest()}
-    size = path.stat().st_size
-    digest.update(str(size).encode())
-    with open(path, "rb") as handle:
-        digest.update(handle.read(1 << 20))
-        handle.seek(max(0, size - (1 << 20)))
-        digest.update(handle.read(1 << 20))
-    return {"algorithm": "sha256-fingerprint", "value": digest.hexdigest()}
-
-
 def scan(
     bam: str | Path,
     sample: str,
@@ -276,8 +257,8 @@ def scan(
         "input": {
             "path": str(inp.path),
             "format": inp.format,
-            "checksum": fingerprint(inp.path, full_checksum),
-            "size_bytes": inp.path.stat().st_size,
+            "checksum": inp.fingerprint(full_checksum),
+            "size_bytes": inp.size_bytes(),
             "reference": str(inp.reference) if inp.reference else None,
         },
         "command": command,
