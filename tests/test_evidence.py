@@ -12,15 +12,18 @@ from fusioncheck.scan import scan
 A_POS, T_POS = 81_996_846 - 59, 49_034_251 - 39
 
 
-def add_split(b: BamBuilder, name: str, flag: int = 0, mapq: int = 60) -> None:
+def add_split(b: BamBuilder, name: str, flag: int = 0, mapq: int = 60, shift: int = 0) -> None:
+    """A read across the junction; ``shift`` moves the read (not the junction) ``shift`` bases
+    into ASPSCR1, so reads with different shifts are different molecules."""
     chr17, chrx = b.chrom("chr17"), b.chrom("chrX")
+    a, t, five, three = A_POS - shift, T_POS + shift, 60 + shift, 40 - shift
     b.add(
-        name, "chr17", A_POS, "60M40S", flag=flag,
-        tags={"SA": f"{chrx},{T_POS},-,40M60H,{mapq},0;"},
+        name, "chr17", a, f"{five}M{three}S", flag=flag,
+        tags={"SA": f"{chrx},{t},-,{three}M{five}H,{mapq},0;"},
     )  # fmt: skip
     b.add(
-        name, "chrX", T_POS, "40M60H", reverse=True, flag=0x800 | flag, mapq=mapq,
-        tags={"SA": f"{chr17},{A_POS},+,60M40S,60,0;"},
+        name, "chrX", t, f"{three}M{five}H", reverse=True, flag=0x800 | flag, mapq=mapq,
+        tags={"SA": f"{chr17},{a},+,{five}M{three}S,60,0;"},
     )  # fmt: skip
 
 
@@ -33,7 +36,7 @@ def add_spanning(b: BamBuilder, name: str) -> None:
 def test_split_reads_and_pairs_give_the_exact_junction(tmp_path, style):
     b = BamBuilder(style=style)
     for i in range(3):
-        add_split(b, f"split{i}")
+        add_split(b, f"split{i}", shift=i)
     add_spanning(b, "pair0")
     result = scan(b.write(tmp_path / "s.bam"), sample="s")
     assert result["call"] == "DETECTED"
@@ -61,7 +64,7 @@ def test_duplicates_and_low_mapq_are_counted_not_used(tmp_path):
 def test_a_fragment_counts_once_however_many_records_show_it(tmp_path):
     b = BamBuilder()
     for i in range(2):
-        add_split(b, f"f{i}")
+        add_split(b, f"f{i}", shift=i)
         # the same fragment's mate, in TFE3: also a cross-chromosome pair
         b.add(f"f{i}", "chrX", 49_034_000, "100M", mate=("chr17", A_POS, False), read1=False)
     result = scan(b.write(tmp_path / "s.bam"), sample="s")

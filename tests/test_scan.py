@@ -205,10 +205,14 @@ def test_reciprocal_is_its_own_record_when_present(simulate_fixture, aligner):
     assert out["reciprocal"]["status"] == "present"
 
 
-def test_reciprocal_reported_absent_in_asps_like_sample(simulate_fixture):
+def test_reciprocal_reported_absent_and_said_not_to_decide_the_tumour(simulate_fixture):
     out, _ = run(simulate_fixture(fusion_fragments=6))
     assert out["reciprocal"]["status"] == "absent"
-    assert "der(17)" in out["reciprocal"]["statement"]
+    assert out["reciprocal"]["statement"] == (
+        "No reciprocal TFE3::ASPSCR1 evidence. Balanced and unbalanced forms of the "
+        "translocation both occur, so its absence does not distinguish the tumours this "
+        "fusion occurs in."
+    )
 
 
 # --- CRAM -------------------------------------------------------------------------------------

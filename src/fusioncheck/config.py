@@ -44,6 +44,32 @@ class Thresholds:
     imbalance_max_fold: float = 3.0
     #: Fragments needed over both exon blocks before the imbalance is assessed.
     imbalance_min_fragments: int = 40
+    #: Probability with which the stated detectable fraction gives min_support fragments.
+    power: float = 0.95
+    #: NOT_DETECTED with a stated tumour content needs the fusion fraction it implies to be
+    #: detectable: tumour content x this share (one rearranged allele of two per tumour cell).
+    fusion_share_per_tumour_cell: float = 0.5
+    #: ``auto`` design: a side whose informative count is below this fraction of the other
+    #: side's is taken as not covered by the assay (a one-partner panel).
+    uncovered_side_ratio: float = 0.05
+    #: Assay ``auto``: RNA when at least this fraction of reads in the windows is spliced.
+    rna_spliced_fraction: float = 0.01
+    #: More reads than this soft-clipped at a junction exon by sequence matching no known gene
+    #: make a negative INDETERMINATE (an unknown partner, or not the FASTA the reads were
+    #: aligned to).
+    max_unmatched_junction_clips: int = 2
+    #: UMIs differing at this many bases (0 or 1) are one molecule (sequencing errors).
+    umi_max_mismatches: int = 1
+    #: k-mer length of the partner-sequence index (soft clips shorter cannot be placed).
+    kmer: int = 16
+    #: Unmapped-read rescue: extension score per mismatch (a match scores +1) ...
+    xdrop_mismatch: int = 4
+    #: ... and how far below its best the score may fall before the extension stops.
+    xdrop: int = 12
+    #: Bases a DNA join may slide through shared sequence toward the 5' partner.
+    slide_limit: int = 50
+    #: Filters switched off by name (see docs/calling.md); the report says so.
+    disabled_filters: tuple[str, ...] = ()
 
 
 def load_thresholds(path: str | Path | None) -> Thresholds:
@@ -70,12 +96,14 @@ def load_thresholds(path: str | Path | None) -> Thresholds:
     typed = {}
     for key, value in data.items():
         kind = type(getattr(defaults, key))
+        if kind is tuple and not isinstance(value, list):
+            raise UsageError(f"{path}: {key} must be a list, got {value!r}")
         try:
-            typed[key] = kind(value)
+            typed[key] = tuple(str(v) for v in value) if kind is tuple else kind(value)
         except (TypeError, ValueError):
             raise UsageError(f"{path}: {key} must be a {kind.__name__}, got {value!r}") from None
     return replace(defaults, **typed)
 
 
-def as_dict(thresholds: Thresholds) -> dict[str, int | float]:
-    return asdict(thresholds)
+def as_dict(thresholds: Thresholds) -> dict[str, int | float | list[str]]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(thresholds).items()}

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources as importlib_resources
 from pathlib import Path
 
 from fusioncheck.errors import InputError
+from fusioncheck.model import Breakend
 
 BUILDS = ("GRCh38", "GRCh37")
 
@@ -50,26 +51,6 @@ CONTIG_LENGTHS: dict[str, dict[str, int]] = {
     build: {c: lengths[c] for c in ("chr1", "chr17", "chrX")}
     for build, lengths in ASSEMBLY_LENGTHS.items()
 }
-
-FIVE_PRIME_TARGET = "ASPSCR1"
-THREE_PRIME_TARGET = "TFE3"
-
-#: Where ASPS breaks (Ladanyi 2001 and later series): after ASPSCR1 exon 7, into TFE3 exon 4,
-#: 5 or 6.  Used to decide whether coverage was enough to have seen the fusion; in DNA the
-#: breaks fall in the introns before those exons (ASPSCR1 intron 7; TFE3 introns 3, 4, 5).
-JUNCTION_EXONS: dict[str, tuple[int, ...]] = {
-    FIVE_PRIME_TARGET: (7,),
-    THREE_PRIME_TARGET: (4, 5, 6),
-}
-JUNCTION_INTRONS: dict[str, tuple[int, ...]] = {
-    FIVE_PRIME_TARGET: (7,),
-    THREE_PRIME_TARGET: (3, 4, 5),
-}
-
-#: TFE3 exons lost from (5') and kept in (3') every TFE3 fusion transcript joined at exons 4-6:
-#: their coverage ratio is the exon-imbalance evidence of a rearrangement.
-TFE3_LOST_EXONS = (2, 3)
-TFE3_KEPT_EXONS = (7, 8, 9)
 
 
 @dataclass(frozen=True)
@@ -126,6 +107,14 @@ class Transcript:
     def acceptor(self, number: int) -> int:
         e = self.exon(number)
         return e.start if self.strand == "+" else e.end
+
+    @cached_property
+    def donors(self) -> frozenset[int]:
+        return frozenset(self.donor(e.number) for e in self.exons)
+
+    @cached_property
+    def acceptors(self) -> frozenset[int]:
+        return frozenset(self.acceptor(e.number) for e in self.exons)
 
     def exon_at(self, pos: int) -> Exon | None:
         for e in self.exons:
@@ -211,21 +200,13 @@ class Window:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per file and build (load is cached)
 class GeneModels:
     build: str
     transcripts: dict[str, Transcript]
 
     def __getitem__(self, gene: str) -> Transcript:
         return self.transcripts[gene]
-
-    @property
-    def five_prime(self) -> Transcript:
-        return self.transcripts[FIVE_PRIME_TARGET]
-
-    @property
-    def three_prime(self) -> Transcript:
-        return self.transcripts[THREE_PRIME_TARGET]
 
     def gene_at(self, chrom: str, pos: int) -> Transcript | None:
         for tx in self.transcripts.values():
@@ -237,12 +218,15 @@ class GeneModels:
         tx = self.transcripts[gene]
         return Window(gene, tx.chrom, max(1, tx.start - flank), tx.end + flank)
 
-    def target_windows(self, flank: int) -> list[Window]:
-        """The windows a scan reads: the 5' and 3' target genes with ``flank`` bases each side."""
-        return [self.window(FIVE_PRIME_TARGET, flank), self.window(THREE_PRIME_TARGET, flank)]
+    def at_exon_boundaries(self, five: Breakend, three: Breakend) -> bool:
+        """Is ``five`` a donor of its gene and ``three`` an acceptor of its gene?"""
+        tx5, tx3 = self.gene_at(five.chrom, five.pos), self.gene_at(three.chrom, three.pos)
+        if tx5 is None or tx3 is None:
+            return False
+        return five.pos in tx5.donors and three.pos in tx3.acceptors
 
 
-def _resource_path(name: str) -> Path:
+def resource_path(name: str) -> Path:
     """Resources live at the repository root; an installed wheel carries a copy in the package."""
     packaged = importlib_resources.files("fusioncheck") / "resources" / name
     if packaged.is_file():
@@ -255,11 +239,12 @@ def _int_or_none(value: str) -> int | None:
 
 
 @cache
-def load(build: str) -> GeneModels:
-    """Gene models for ``build`` (``GRCh38`` or ``GRCh37``)."""
+def load(build: str, path: Path | None = None) -> GeneModels:
+    """Gene models for ``build`` (``GRCh38`` or ``GRCh37``) from ``path`` (default: the
+    bundled ``resources/gene_models.tsv``)."""
     if build not in BUILDS:
         raise InputError(f"unknown genome build {build!r}: use one of {', '.join(BUILDS)}")
-    path = _resource_path("gene_models.tsv")
+    path = path or resource_path("gene_models.tsv")
     rows: dict[str, list[dict[str, str]]] = {}
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):

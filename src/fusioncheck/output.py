@@ -13,11 +13,21 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from fusioncheck.errors import OutputError
+from fusioncheck.errors import OutputError, UsageError
 
 #: A sample ID becomes file names: letters, digits, ".", "_" and "-", starting with a letter
 #: or digit (a leading "." would hide the files, a leading "-" reads as a command option).
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def check_sample_id(sample: str) -> None:
+    """A :class:`UsageError` unless ``sample`` can safely become file names."""
+    if not SAMPLE_ID.match(sample):
+        raise UsageError(
+            f"sample ID {sample!r} may only contain letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit (it becomes a file name)"
+        )
+
 
 TSV_COLUMNS = (
     "sample", "call", "confidence", "five_prime_gene", "three_prime_gene", "kind",

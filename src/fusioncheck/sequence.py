@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pysam
 
-from fusioncheck.calling import at_exon_boundaries
-from fusioncheck.evidence import Breakend
-from fusioncheck.genes import ContigStyle, GeneModels, Transcript
+from fusioncheck.config import Thresholds
+from fusioncheck.genes import ContigStyle, GeneModels, Transcript, Window
+from fusioncheck.model import Breakend
 
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 
@@ -61,15 +62,16 @@ class PartnerIndex:
         reference: Path,
         models: GeneModels,
         style: ContigStyle,
-        flank: int,
-        max_mismatch_rate: float,
-        k: int = 16,
+        windows: tuple[Window, ...],
+        t: Thresholds,
     ) -> None:
         self.reference = reference
         self.style = style
-        self.flank = flank
-        self.k = k
-        self.max_mismatch_rate = max_mismatch_rate
+        self.windows = windows
+        self.k = t.kmer
+        self.max_mismatch_rate = t.max_clip_mismatch_rate
+        self.xdrop_mismatch = t.xdrop_mismatch
+        self.xdrop = t.xdrop
         self.models = models
         self._tracks: list[_Track] | None = None
         self._kmers: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -106,7 +108,7 @@ class PartnerIndex:
             )
         # Genomic windows only for the two target genes: DNA breaks fall in their introns,
         # while a partner's RNA junction is at its exon boundaries (and DNA aligners write SA).
-        for window in models.target_windows(self.flank):
+        for window in self.windows:
             seq = fasta.fetch(style.to_bam(window.chrom), window.start - 1, window.end).upper()
             positions = tuple(range(window.start, window.start + len(seq)))
             tracks.append(_Track(window.gene, window.chrom, seq, positions, True))
@@ -189,10 +191,11 @@ class PartnerIndex:
     def _extensions(self, query: str, from_start: bool) -> set[tuple[int, int, int]]:
         """(track, offset of the query's first base on it, matched length) for alignments of
         the query's start (or end), extended with an X-drop score: +1 a match, -4 a
-        mismatch, stopping 12 below the best; the match length is where the score peaked."""
+        mismatch (``xdrop_mismatch``), stopping ``xdrop`` below the best; the match length is
+        where the score peaked.  Seeds at the end and one and two half-k-mers in."""
         k, n = self.k, len(query)
         found = set()
-        for shift in (0, 4, 8):
+        for shift in (0, k // 4, k // 2):
             seed_at = shift if from_start else n - k - shift
             if seed_at < 0:
                 continue
@@ -204,10 +207,10 @@ class PartnerIndex:
                     r = j if from_start else n - 1 - j
                     if not 0 <= start + r < len(seq):
                         break
-                    score += 1 if query[r] == seq[start + r] else -4
+                    score += 1 if query[r] == seq[start + r] else -self.xdrop_mismatch
                     if score > best:
                         best, length = score, j + 1
-                    elif score < best - 12:
+                    elif score < best - self.xdrop:
                         break
                 found.add((t, start, length))
         return found
@@ -225,34 +228,72 @@ class PartnerIndex:
         return Breakend(track.chrom, track.positions[offset], keeps)
 
     def _at_boundaries(self, a: Breakend, b: Breakend) -> bool:
-        return at_exon_boundaries(self.models, a, b) or at_exon_boundaries(self.models, b, a)
+        return self.models.at_exon_boundaries(a, b) or self.models.at_exon_boundaries(b, a)
 
 
-def _oriented_base(fasta: pysam.FastaFile, style: ContigStyle, chrom: str, pos: int, plus: bool):
-    base = fasta.fetch(style.to_bam(chrom), pos - 1, pos).upper()
+@lru_cache(maxsize=4)
+def partner_index(
+    reference: Path,
+    models: GeneModels,
+    style: ContigStyle,
+    windows: tuple[Window, ...],
+    t: Thresholds,
+) -> PartnerIndex:
+    """One index per reference and settings in a process: a batch of samples builds it once."""
+    return PartnerIndex(reference, models, style, windows, t)
+
+
+def _oriented_base(
+    fasta: pysam.FastaFile, style: ContigStyle, chrom: str, pos: int, plus: bool
+) -> str:
+    base = str(fasta.fetch(style.to_bam(chrom), pos - 1, pos)).upper()
     return base if plus else reverse_complement(base)
 
 
-def slide_to_five_prime(
-    fasta: pysam.FastaFile, style: ContigStyle, five: Breakend, three: Breakend, limit: int = 50
-) -> tuple[Breakend, Breakend]:
-    """Move a join through its microhomology so the 5' partner keeps every base it can.
-
-    Where the bases next to a genomic join are the same on both partners, aligners may place
-    the break anywhere in that stretch; one fixed choice makes calls from different aligners
-    (and runs) agree.  RNA joins are placed at exon boundaries instead.
-    """
+def _slide(
+    fasta: pysam.FastaFile,
+    style: ContigStyle,
+    five: Breakend,
+    three: Breakend,
+    toward_five: bool,
+    limit: int,
+) -> list[tuple[Breakend, Breakend]]:
+    """The placements of a join reached by sliding it through shared sequence, one base at a
+    time, toward the 5' partner's kept side (the 5' partner gains bases) or away from it."""
     step5 = 1 if five.keeps == "below" else -1
     step3 = 1 if three.keeps == "above" else -1
+    if not toward_five:
+        step5, step3 = -step5, -step3
+    out = []
     for _ in range(limit):
-        nxt = five.pos + step5
-        if _oriented_base(fasta, style, five.chrom, nxt, step5 == 1) != _oriented_base(
-            fasta, style, three.chrom, three.pos, step3 == 1
-        ):
+        # Toward 5': the 5' partner's next base must equal the 3' partner's first kept base;
+        # away: the 5' partner's last kept base must equal the 3' partner's base before it.
+        if toward_five:
+            a = _oriented_base(fasta, style, five.chrom, five.pos + step5, step5 == 1)
+            b = _oriented_base(fasta, style, three.chrom, three.pos, step3 == 1)
+        else:
+            a = _oriented_base(fasta, style, five.chrom, five.pos, step5 == -1)
+            b = _oriented_base(fasta, style, three.chrom, three.pos + step3, step3 == -1)
+        if a != b or a == "N":
             break
-        five = Breakend(five.chrom, nxt, five.keeps)
+        five = Breakend(five.chrom, five.pos + step5, five.keeps)
         three = Breakend(three.chrom, three.pos + step3, three.keeps)
-    return five, three
+        out.append((five, three))
+    return out
+
+
+def equivalent_joins(
+    fasta: pysam.FastaFile, style: ContigStyle, five: Breakend, three: Breakend, limit: int
+) -> list[tuple[Breakend, Breakend]]:
+    """Every placement of a join that gives the same joined sequence, 3'-most first.
+
+    Where the bases next to a join are the same on both partners, aligners place the break
+    anywhere in that stretch (BWA-MEM clips a shared base to either side).  The caller picks
+    one fixed placement: RNA the exon boundaries among these, DNA the 5'-most.
+    """
+    away = _slide(fasta, style, five, three, toward_five=False, limit=limit)
+    toward = _slide(fasta, style, five, three, toward_five=True, limit=limit)
+    return [*reversed(away), (five, three), *toward]
 
 
 def fusion_protein(
