@@ -490,6 +490,35 @@ def test_pdf_has_the_same_sections(name, rendered):
     assert "Page 1 of" in flat
 
 
+def _pdf_pages(pdf: Path) -> list[str]:
+    out = subprocess.run(
+        [_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
+
+
+@pytest.mark.parametrize("name", ["detected", "not_detected"])
+def test_pdf_page1_opens_with_the_result_and_signoff_is_on_the_last_page(name, rendered):
+    """Item 9: result box (call, fusion, confidence, sentence) before sample details."""
+    pages = _pdf_pages(rendered[name]["pdf"])
+    first = pages[0]
+    call = rendered[name]["doc"]["call"].replace("_", " ")
+    positions = [
+        first.find(s)
+        for s in (
+            "1. Result",
+            call,
+            "Fusion ASPSCR1::TFE3",
+            "Confidence",
+            CALL_SENTENCES[name],
+            "2. Sample and test",
+        )
+    ]
+    assert -1 not in positions and positions == sorted(positions), positions
+    assert "Reviewed by (pathologist)" in pages[-1]
+    assert all("Reviewed by (pathologist)" not in p for p in pages[:-1])
+
+
 def test_missing_pdf_engine_is_an_error_after_html_and_vcf(tmp_path, capsys):
     path = tmp_path / "d.json"
     path.write_text(json.dumps(detected("S_nopdf")))
@@ -727,8 +756,16 @@ def test_method_explains_exon_numbering_across_eras():
 
 def test_transcript_versions_come_from_the_result():
     """Item 7: the versioned IDs printed are the result's, whatever they are."""
-    doc = document("S_tx", "DETECTED", [fusion(transcript_5p="NM_024083.4 / ENST00000306739.9",
-                                               transcript_3p="NM_006521.6 / ENST00000315869.8")])
+    doc = document(
+        "S_tx",
+        "DETECTED",
+        [
+            fusion(
+                transcript_5p="NM_024083.4 / ENST00000306739.9",
+                transcript_3p="NM_006521.6 / ENST00000315869.8",
+            )
+        ],
+    )
     page = _rendered(doc)
     assert ("Exons are numbered on the versioned transcripts NM_024083.4 / ENST00000306739.9 "
             "(ASPSCR1) and NM_006521.6 / ENST00000315869.8 (TFE3).") in page  # fmt: skip
@@ -745,8 +782,10 @@ def test_every_reference_is_complete_or_says_what_is_unconfirmed():
         "soft part sarcoma fuses the TFE3 transcription factor gene to ASPL, a novel gene at "
         "17q25. Oncogene. 2001;20(1):48-57. PMID 11244503."
     )
-    assert refs[1].startswith("WHO Classification of Tumours Editorial Board. Soft Tissue and "
-                              "Bone Tumours. WHO Classification of Tumours, 5th edition. 2020.")
+    assert refs[1].startswith(
+        "WHO Classification of Tumours Editorial Board. Soft Tissue and "
+        "Bone Tumours. WHO Classification of Tumours, 5th edition. 2020."
+    )
     for ref in refs:
         if "rarediseases.org" in ref or "(web page)" in ref:  # web sources: dated, no PMID
             continue
@@ -759,6 +798,48 @@ def test_unknown_citation_key_in_the_data_fails_loudly(monkeypatch):
     broken = dataclasses.replace(data, statements={**data.statements, "x": "see [@nosuch]"})
     with pytest.raises(InputError, match="nosuch"):
         interpretation._check_citations(broken)
+
+
+def test_lab_letterhead_from_the_cli_is_shown_escaped_with_an_inline_logo(tmp_path, browser):
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+                    '<rect width="40" height="20" fill="#1f4e79"/></svg>')  # fmt: skip
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(detected("S_lab")))
+    code = main(["report", str(path), "--outdir", str(tmp_path / "o"), "--no-pdf",
+                 "--lab-name", "Molecular Pathology <b>Lab</b>", "--lab-address",
+                 "1 Hospital Road, Leeds", "--lab-accreditation", "UKAS 12345 (ISO 15189)",
+                 "--lab-logo", str(logo)])  # fmt: skip
+    assert code == 0
+    page = browser.open(tmp_path / "o" / "S_lab.report.html")
+    assert page.console_problems() == []
+    assert [u for u in page.requests() if u != page.url and not u.startswith("data:")] == []
+    header = page.evaluate("document.querySelector('header.top').innerText")
+    assert "Molecular Pathology <b>Lab</b>" in header
+    assert "1 Hospital Road, Leeds" in header and "UKAS 12345 (ISO 15189)" in header
+    assert page.evaluate("document.querySelectorAll('b, script').length") == 0
+    src = page.evaluate("document.querySelector('header.top img.logo').src")
+    assert src.startswith("data:image/svg+xml;base64,")
+    assert page.evaluate("document.querySelector('header.top img.logo').naturalWidth") == 40
+    assert "UKAS 12345" in page.evaluate("document.querySelector('.signoff').innerText")
+
+
+def test_default_report_has_no_letterhead():
+    page = report_html.render_sample(detected(), genes.load("GRCh38"))
+    assert 'class="lab"' not in page and "<img" not in page
+
+
+def test_bad_logo_is_refused_naming_the_file(tmp_path, capsys):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(detected("S_badlogo")))
+    logo = tmp_path / "logo.gif"
+    logo.write_bytes(b"GIF89a")
+    args = ["report", str(path), "--outdir", str(tmp_path / "o"), "--no-pdf"]
+    assert main([*args, "--lab-logo", str(logo)]) == 1
+    assert f"{logo}: logo must be a PNG, JPEG or SVG file" in capsys.readouterr().err
+    assert main([*args, "--lab-logo", str(tmp_path / "missing.png")]) == 1
+    assert "missing.png: cannot read the logo" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "S_badlogo.report.html").exists()
 
 
 def test_the_browser_checks_catch_a_leaking_page(tmp_path, browser):

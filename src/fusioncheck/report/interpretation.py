@@ -134,7 +134,7 @@ def _reference(number: int, entry: dict) -> Reference:
 def _check_citations(interp: Interpretation) -> None:
     """Every [@key] and partner ref must name a reference: a typo must fail loudly, not print."""
     known = {r.key for r in interp.references}
-    cited = set()
+    cited: set[str] = set()
     for text in [*interp.statements.values(), *interp.fish_blind.values()]:
         for group in _CITATION.findall(text):
             cited.update(k.strip().lstrip("@") for k in group.split(","))
