@@ -340,8 +340,9 @@ def coverage_chart(gene: str, counts: list[int], models: GeneModels) -> str:
             _text(
                 WIDTH - RIGHT,
                 base + 38,
-                f"dark bars: exons assessed for an ASPS junction ({', '.join(map(str, sorted(junction)))}"
-                "); above each bar: fragments per kb; n: fragments overlapping the exon",
+                "dark bars: exons assessed for an ASPS junction "
+                f"({', '.join(map(str, sorted(junction)))}); above each bar: fragments per kb; "
+                "n: fragments overlapping the exon",
                 9,
                 "end",
                 fill="#444",
