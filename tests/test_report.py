@@ -8,9 +8,11 @@ skips them (Debian: ``apt-get install chromium poppler-utils bcftools``).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import fcntl
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -22,9 +24,11 @@ import pysam
 import pytest
 
 from builders import validate
+from fusioncheck import genes
 from fusioncheck.cli import main
+from fusioncheck.errors import InputError
 from fusioncheck.report import html as report_html
-from fusioncheck.report import text
+from fusioncheck.report import interpretation, text
 from fusioncheck.report.vcf import bnd_alt
 
 SCRIPT_ID = "<script>alert(1)</script>"
@@ -486,6 +490,35 @@ def test_pdf_has_the_same_sections(name, rendered):
     assert "Page 1 of" in flat
 
 
+def _pdf_pages(pdf: Path) -> list[str]:
+    out = subprocess.run(
+        [_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
+
+
+@pytest.mark.parametrize("name", ["detected", "not_detected"])
+def test_pdf_page1_opens_with_the_result_and_signoff_is_on_the_last_page(name, rendered):
+    """Item 9: result box (call, fusion, confidence, sentence) before sample details."""
+    pages = _pdf_pages(rendered[name]["pdf"])
+    first = pages[0]
+    call = rendered[name]["doc"]["call"].replace("_", " ")
+    positions = [
+        first.find(s)
+        for s in (
+            "1. Result",
+            call,
+            "Fusion ASPSCR1::TFE3",
+            "Confidence",
+            CALL_SENTENCES[name],
+            "2. Sample and test",
+        )
+    ]
+    assert -1 not in positions and positions == sorted(positions), positions
+    assert "Reviewed by (pathologist)" in pages[-1]
+    assert all("Reviewed by (pathologist)" not in p for p in pages[:-1])
+
+
 def test_missing_pdf_engine_is_an_error_after_html_and_vcf(tmp_path, capsys):
     path = tmp_path / "d.json"
     path.write_text(json.dumps(detected("S_nopdf")))
@@ -593,39 +626,220 @@ def test_dna_sentence_names_the_introns():
 
 
 @pytest.mark.parametrize(
-    "partner, meaning",
+    "partner, meanings",
     [
-        ("PRCC", "renal cell carcinoma"),
-        ("SFPQ", "renal cell carcinoma"),
-        ("NONO", "renal cell carcinoma"),
-        ("RBM10", "renal cell carcinoma"),
-        ("MED15", "renal cell carcinoma"),
-        ("CLTC", "renal cell carcinoma"),
-        ("DVL2", "rare alveolar soft part sarcomas"),
-        ("HNRNPH3", "rare variant of alveolar soft part sarcoma"),
-        ("YAP1", "epithelioid haemangioendothelioma"),
-        ("chr5:1234567", "no annotated partner gene"),
+        ("PRCC", ["TFE3-rearranged (Xp11 translocation) renal cell carcinoma (renal) [11]",
+                  "rare alveolar soft part sarcomas without ASPSCR1 involvement (soft tissue) "
+                  "[15]"]),
+        ("SFPQ", ["TFE3-rearranged PEComa (SFPQ was the most common TFE3 partner in a 2024 "
+                  "series of 25) (visceral) [8]",
+                  "melanotic Xp11 neoplasms, including melanotic Xp11 translocation renal "
+                  "cancers (SFPQ is a very common partner) (visceral) [9]",
+                  "TFE3-rearranged (Xp11 translocation) renal cell carcinoma (renal) [12]"]),
+        ("NONO", ["TFE3-rearranged PEComa (third most common TFE3 partner in a 2024 series, "
+                  "after SFPQ and ASPSCR1) (visceral) [8]",
+                  "renal cell carcinoma, through an X-chromosome inversion (renal) [12]"]),
+        ("RBM10", ["cryptic intrachromosomal Xp11.2 inversion (renal) [10]",
+                   "Note: RBM10::TFE3 arises from a cryptic intrachromosomal Xp11.2 inversion "
+                   "that conventional TFE3 break-apart FISH can miss [10]."]),
+        ("MED15", ["renal cell carcinoma (renal) [14]"]),
+        ("CLTC", ["renal cell carcinoma (renal) [13]"]),
+        ("DVL2", ["rare alveolar soft part sarcomas without ASPSCR1 involvement (soft tissue)"]),
+        ("HNRNPH3", ["a rare variant of alveolar soft part sarcoma without ASPSCR1 involvement "
+                     "(soft tissue) [15]"]),
+        ("YAP1", ["the YAP1::TFE3 subset of epithelioid haemangioendothelioma (soft tissue) [16]"]),
+        ("chr5:1234567", ["TFE3 is joined to a locus with no annotated partner gene"]),
     ],
-)
-def test_other_partner_interpretation(partner, meaning):
+)  # fmt: skip
+def test_other_partner_names_every_tumour_it_points_to(partner, meanings):
+    """Issue 17 item 1: soft-tissue, visceral and renal tumours alike, each with its source."""
     doc = document("S", "NOT_DETECTED", [fusion(five_prime_gene=partner, kind="other_partner",
                                                 type_label=None)])  # fmt: skip
-    words = json.dumps(text.interpretation(doc))
-    assert meaning in words
-    assert "never reported as ASPSCR1::TFE3" in words
+    page = _visible_text(report_html.render_sample(doc, genes.load("GRCh38")))
+    for meaning in meanings:
+        assert meaning in page, meaning
+    assert "never reported as ASPSCR1::TFE3" in page
     assert f"{partner}::TFE3" in " ".join(text.additional_findings(doc))
     assert "DETECTED (" not in text.result_sentence(doc)
 
 
-def test_interpretation_cites_sources_and_reciprocal():
-    words = json.dumps(text.interpretation(balanced()))
-    for needed in ("der(17)t(X;17)(p11;q25)", "NORD", "21 May 2025", "Ladanyi", "Oncogene 2001",
-                   "Argani", "Heimann", "balanced", "histology", "immunohistochemistry", "FISH",
-                   "Reciprocal TFE3::ASPSCR1 evidence was found"):  # fmt: skip
-        assert needed in words, needed
-    absent = json.dumps(text.interpretation(detected()))
-    assert "No reciprocal TFE3::ASPSCR1 evidence was found" in absent
-    assert "absence alone is not diagnostic" in absent
+def _visible_text(page: str) -> str:
+    """The page's text with tags dropped and entities decoded, whitespace collapsed."""
+    import html as std_html
+    import re
+
+    return " ".join(std_html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def _rendered(doc: dict) -> str:
+    return _visible_text(report_html.render_sample(doc, genes.load(doc["build"])))
+
+
+def test_fusion_named_as_not_specific_to_asps():
+    """Item 2: the same fusion in RCC and PEComa-like neoplasms; 'these tumours', named."""
+    page = _rendered(detected())
+    assert ("The fusion alone therefore does not distinguish these tumours (alveolar soft part "
+            "sarcoma, TFE3-rearranged renal cell carcinoma and TFE3-rearranged PEComa or "
+            "PEComa-like neoplasm)") in page  # fmt: skip
+    assert "PEComa-like neoplasms of the kidney, bladder and uterus [7]" in page
+    assert "does not distinguish the two tumours" not in page
+
+
+def test_reciprocal_present_does_not_point_to_rcc():
+    """Item 3: a reciprocal is compatible with either tumour."""
+    page = _rendered(balanced())
+    assert ("Reciprocal TFE3::ASPSCR1 evidence was found (14 fragments): the t(X;17) in this "
+            "tumour is at least in part balanced. This does not point to renal cell carcinoma: "
+            "balanced as well as unbalanced forms of the translocation have been observed in "
+            "ASPS [6]") in page  # fmt: skip
+    assert "The reciprocal is compatible with either tumour." in page
+    assert "not expected in the unbalanced der(17) of ASPS" not in page
+    assert "Scan: 14 fragments." not in page  # the JSON statement is not echoed
+
+
+def test_reciprocal_absent_does_not_point_to_asps():
+    page = _rendered(detected())
+    assert ("No reciprocal TFE3::ASPSCR1 evidence was found. This does not point to ASPS: "
+            "balanced as well as unbalanced forms of the t(X;17) have been observed in ASPS "
+            "[6]") in page  # fmt: skip
+    assert "This is expected in the unbalanced der(17) of ASPS" not in page
+
+
+def test_reciprocal_not_assessed_says_why_and_claims_nothing():
+    doc = detected()
+    doc["reciprocal"] = {"status": "not_assessed", "fragments": 0,
+                         "statement": "<b>core words</b>"}  # fmt: skip
+    validate(doc)
+    page = _rendered(doc)
+    assert ("Reciprocal TFE3::ASPSCR1 evidence was not assessed: the reciprocal junction regions "
+            "lacked the coverage to show it. This argues neither for nor against any of the "
+            "tumours above") in page  # fmt: skip
+    assert "core words" not in page
+    assert "not assessed (0 fragments)" in page  # evidence table
+
+
+def test_fish_note_says_which_cases_it_cannot_settle():
+    """Item 4: break-apart FISH does not name the partner and can miss RBM10::TFE3."""
+    page = _rendered(not_detected())
+    assert "it shows that TFE3 is rearranged, not with which partner" in page
+    assert ("RBM10::TFE3 arises from a cryptic intrachromosomal Xp11.2 inversion that "
+            "conventional TFE3 break-apart FISH can miss [10]") in page  # fmt: skip
+
+
+def ex4() -> dict:
+    """ASPSCR1 ex7::TFE3 ex4: in frame; the scan gives it no literature type."""
+    join = fusion(exon_3p=4, breakpoint_3p="chrX:49038442", type_label=None)
+    return document("S_ex4", "DETECTED", [join])
+
+
+def test_exon4_join_is_in_frame_not_a_reported_type():
+    """Item 5: sentence, evidence table, figure caption and interpretation say so."""
+    doc = ex4()
+    assert text.result_sentence(doc) == (
+        "ASPSCR1::TFE3 fusion DETECTED (high confidence): ASPSCR1 exon 7 joined to TFE3 exon 4 "
+        "(NM_024083.4 / NM_006521.6), in frame, not a reported ASPS type."
+    )
+    page = _rendered(doc)
+    assert "Literature type in frame, not a reported ASPS type" in page
+    assert "Figure 1. ASPSCR1::TFE3 (exon 7::exon 4: in frame, not a reported ASPS type)" in page
+    assert ("ASPSCR1 exon 7 joined to TFE3 exon 4 is in frame, but it is not a reported ASPS "
+            "junction type") in page  # fmt: skip
+    assert "type 1)" not in text.result_sentence(doc)
+
+
+def test_method_explains_exon_numbering_across_eras():
+    """Item 6."""
+    page = _rendered(detected())
+    assert ('their "exon 4" (type 1) and "exon 3" (type 2) correspond to exons 6 and 5 of '
+            "NM_006521.6 used here") in page  # fmt: skip
+
+
+def test_transcript_versions_come_from_the_result():
+    """Item 7: the versioned IDs printed are the result's, whatever they are."""
+    doc = document(
+        "S_tx",
+        "DETECTED",
+        [
+            fusion(
+                transcript_5p="NM_024083.4 / ENST00000306739.9",
+                transcript_3p="NM_006521.6 / ENST00000315869.8",
+            )
+        ],
+    )
+    page = _rendered(doc)
+    assert ("Exons are numbered on the versioned transcripts NM_024083.4 / ENST00000306739.9 "
+            "(ASPSCR1) and NM_006521.6 / ENST00000315869.8 (TFE3).") in page  # fmt: skip
+    negative = _rendered(not_detected())  # no record: the gene models the report draws with
+    assert "NM_024083.4 / ENST00000306739.8 (ASPSCR1)" in negative
+
+
+def test_every_reference_is_complete_or_says_what_is_unconfirmed():
+    """Item 8: year, volume and pages and PMID or DOI, or the missing fields named."""
+    refs = text.references()
+    assert len(refs) == 18
+    assert refs[2] == (
+        "Ladanyi M, Lui MY, Antonescu CR, et al. The der(17)t(X;17)(p11;q25) of human alveolar "
+        "soft part sarcoma fuses the TFE3 transcription factor gene to ASPL, a novel gene at "
+        "17q25. Oncogene. 2001;20(1):48-57. PMID 11244503."
+    )
+    assert refs[1].startswith(
+        "WHO Classification of Tumours Editorial Board. Soft Tissue and "
+        "Bone Tumours. WHO Classification of Tumours, 5th edition. 2020."
+    )
+    for ref in refs:
+        if "rarediseases.org" in ref or "(web page)" in ref:  # web sources: dated, no PMID
+            continue
+        complete = ("PMID" in ref or "doi:" in ref) and re.search(r"\d{4};\d+", ref)
+        assert complete or "[Not confirmed against a bibliographic record:" in ref, ref
+
+
+def test_unknown_citation_key_in_the_data_fails_loudly(monkeypatch):
+    data = interpretation.load()
+    broken = dataclasses.replace(data, statements={**data.statements, "x": "see [@nosuch]"})
+    with pytest.raises(InputError, match="nosuch"):
+        interpretation._check_citations(broken)
+
+
+def test_lab_letterhead_from_the_cli_is_shown_escaped_with_an_inline_logo(tmp_path, browser):
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+                    '<rect width="40" height="20" fill="#1f4e79"/></svg>')  # fmt: skip
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(detected("S_lab")))
+    code = main(["report", str(path), "--outdir", str(tmp_path / "o"), "--no-pdf",
+                 "--lab-name", "Molecular Pathology <b>Lab</b>", "--lab-address",
+                 "1 Hospital Road, Leeds", "--lab-accreditation", "UKAS 12345 (ISO 15189)",
+                 "--lab-logo", str(logo)])  # fmt: skip
+    assert code == 0
+    page = browser.open(tmp_path / "o" / "S_lab.report.html")
+    assert page.console_problems() == []
+    assert [u for u in page.requests() if u != page.url and not u.startswith("data:")] == []
+    header = page.evaluate("document.querySelector('header.top').innerText")
+    assert "Molecular Pathology <b>Lab</b>" in header
+    assert "1 Hospital Road, Leeds" in header and "UKAS 12345 (ISO 15189)" in header
+    assert page.evaluate("document.querySelectorAll('b, script').length") == 0
+    src = page.evaluate("document.querySelector('header.top img.logo').src")
+    assert src.startswith("data:image/svg+xml;base64,")
+    assert page.evaluate("document.querySelector('header.top img.logo').naturalWidth") == 40
+    assert "UKAS 12345" in page.evaluate("document.querySelector('.signoff').innerText")
+
+
+def test_default_report_has_no_letterhead():
+    page = report_html.render_sample(detected(), genes.load("GRCh38"))
+    assert 'class="lab"' not in page and "<img" not in page
+
+
+def test_bad_logo_is_refused_naming_the_file(tmp_path, capsys):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(detected("S_badlogo")))
+    logo = tmp_path / "logo.gif"
+    logo.write_bytes(b"GIF89a")
+    args = ["report", str(path), "--outdir", str(tmp_path / "o"), "--no-pdf"]
+    assert main([*args, "--lab-logo", str(logo)]) == 1
+    assert f"{logo}: logo must be a PNG, JPEG or SVG file" in capsys.readouterr().err
+    assert main([*args, "--lab-logo", str(tmp_path / "missing.png")]) == 1
+    assert "missing.png: cannot read the logo" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "S_badlogo.report.html").exists()
 
 
 def test_the_browser_checks_catch_a_leaking_page(tmp_path, browser):

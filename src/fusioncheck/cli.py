@@ -319,11 +319,17 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
         help="Chromium/Chrome executable for the PDF (default: $FUSIONCHECK_CHROMIUM, then "
         "chromium, chromium-browser, google-chrome on PATH)",
     )
+    lab = p.add_argument_group("laboratory letterhead (printed on every per-sample report)")
+    lab.add_argument("--lab-name", help="laboratory name")
+    lab.add_argument("--lab-address", help="laboratory address, one line")
+    lab.add_argument("--lab-accreditation", help="accreditation line, e.g. 'ISO 15189 no. 1234'")
+    lab.add_argument("--lab-logo", help="logo image (PNG, JPEG or SVG, under 512 KiB)")
 
 
 def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from fusioncheck.errors import UsageError
     from fusioncheck.report import load_result, write_cohort_report, write_sample_report
+    from fusioncheck.report.lab import make_lab
     from fusioncheck.report.pdf import PdfEngineError, find_chromium, html_to_pdf
 
     if args.cohort and not args.out:
@@ -333,10 +339,13 @@ def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.out and not args.cohort:
         raise UsageError("--out is for the cohort page: add --cohort, or use --outdir")
     results = [(path, load_result(path)) for path in args.results]  # all valid before writing
+    lab = make_lab(args.lab_name, args.lab_address, args.lab_accreditation, args.lab_logo)
     written = []
     if args.outdir:
         for path, result in results:
-            paths = write_sample_report(result, args.outdir, make_pdf=False, source=str(path))
+            paths = write_sample_report(
+                result, args.outdir, make_pdf=False, source=str(path), lab=lab
+            )
             print(f"{result['sample']}: {result['call']}")
             print(f"  wrote {paths.html}\n  wrote {paths.vcf}")
             written.append(paths)

@@ -2,11 +2,22 @@
 # rendered from the JSON by `fusioncheck report`, and a cohort page linking them all.
 # Switched by `report: true`; each job writes into a temporary directory and moves the files
 # into place, so a killed run leaves no file that looks final.
+# The `lab:` config block (name, address, accreditation, logo) is the letterhead of every
+# per-sample report; empty values print nothing.
+
+LAB = {key: str(value) for key, value in config.get("lab", {}).items() if value}
+if LAB.get("logo") and not os.path.isfile(LAB["logo"]):
+    raise WorkflowError(
+        f"lab: logo {LAB['logo']!r} not found (relative to the working directory); "
+        "give the path of a PNG, JPEG or SVG file, or leave logo empty"
+    )
+LAB_ARGS = [arg for key, value in LAB.items() for arg in (f"--lab-{key}", value)]
 
 
 rule report:
     input:
         json="results/scan/{sample}.fusioncheck.json",
+        logo=[LAB["logo"]] if LAB.get("logo") else [],
     output:
         report_files("{sample}"),
     log:
@@ -24,9 +35,11 @@ rule report:
             os.path.dirname(output[0]), f".{wildcards.sample}.tmp"
         ),
         extra="" if config["report_pdf"] else "--no-pdf",
+        lab=LAB_ARGS,
     shell:
         "(rm -rf {params.tmpdir:q}"
         " && fusioncheck report {input.json:q} --outdir {params.tmpdir:q} {params.extra}"
+        " {params.lab:q}"
         " && for f in {output:q}; do mv {params.tmpdir:q}/$(basename $f) $f; done"
         " && rm -rf {params.tmpdir:q}) > {log:q} 2>&1"
 

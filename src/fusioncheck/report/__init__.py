@@ -22,6 +22,7 @@ from fusioncheck import genes
 from fusioncheck.errors import InputError, OutputError
 from fusioncheck.output import atomic_write, make_readable
 from fusioncheck.report import html, pdf, vcf
+from fusioncheck.report.lab import Lab
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def write_sample_report(
     make_pdf: bool = True,
     chromium: str | None = None,
     source: str | None = None,
+    lab: Lab | None = None,
 ) -> ReportPaths:
     """Write ``<sample>.report.html``, ``<sample>.vcf`` and (``make_pdf``) ``.report.pdf``.
 
@@ -93,7 +95,7 @@ def write_sample_report(
     """
     models = genes.load(result["build"])
     paths = output_paths(result, outdir)
-    atomic_write({paths.html: html.render_sample(result, models, source)})
+    atomic_write({paths.html: html.render_sample(result, models, source, lab)})
     _write_vcf_atomic(result, models, paths.vcf)
     if not make_pdf:
         return ReportPaths(paths.html, paths.vcf, None)

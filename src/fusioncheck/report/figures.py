@@ -283,7 +283,7 @@ def junction_region_diagram(models: GeneModels) -> str:
         _text(
             WIDTH - RIGHT,
             14,
-            "filled: exons at the known ASPS junctions · exons to scale, introns shortened",
+            "filled: exons assessed for an ASPS junction · exons to scale, introns shortened",
             9,
             "end",
             fill="#444",
@@ -340,8 +340,9 @@ def coverage_chart(gene: str, counts: list[int], models: GeneModels) -> str:
             _text(
                 WIDTH - RIGHT,
                 base + 38,
-                f"dark bars: exons at the ASPS junction ({', '.join(map(str, sorted(junction)))}"
-                "); above each bar: fragments per kb; n: fragments overlapping the exon",
+                "dark bars: exons assessed for an ASPS junction "
+                f"({', '.join(map(str, sorted(junction)))}); above each bar: fragments per kb; "
+                "n: fragments overlapping the exon",
                 9,
                 "end",
                 fill="#444",

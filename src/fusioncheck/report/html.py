@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from html import escape
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup, escape
 
 from fusioncheck import __version__
 from fusioncheck.evidence import FILTERS
 from fusioncheck.genes import GeneModels
 from fusioncheck.report import figures, text
+from fusioncheck.report.lab import Lab
 
-#: Section ids and titles, in the order a pathologist reads them.  Tests and docs use these.
+#: Section ids and titles, in the order a pathologist reads them: the result first, as clinical
+#: molecular reports do.  Tests and docs use these.
 SECTIONS = (
-    ("sample", "1. Sample and test"),
-    ("result", "2. Result"),
+    ("result", "1. Result"),
+    ("sample", "2. Sample and test"),
     ("evidence", "3. Evidence"),
     ("figures", "4. Figures"),
     ("interpretation", "5. Interpretation"),
@@ -35,16 +40,23 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
-class Markup(str):
-    """A string that is already HTML."""
-
-
 def esc(value: object) -> Markup:
-    if isinstance(value, Markup):
-        return value
+    """Escaped text (``Markup`` passes through); None prints as an en dash."""
     if value is None:
         return Markup("–")
-    return Markup(escape(str(value), quote=True))
+    return escape(value)
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    """Templates shipped in the package; autoescape on for every one of them."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("fusioncheck.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def join(parts) -> Markup:
@@ -88,14 +100,9 @@ def _p(content: object, cls: str | None = None) -> Markup:
 # --- sections ---------------------------------------------------------------------------------
 
 
-def _section(sid: str, body: list[Markup]) -> Markup:
-    title = dict(SECTIONS)[sid]
-    return Markup(f'<section id="{sid}"><h2>{esc(title)}</h2>' + "".join(body) + "</section>")
-
-
-def _sample_section(r: dict) -> Markup:
+def _sample_rows(r: dict) -> list[tuple[str, object]]:
     checksum = r["input"]["checksum"]
-    rows = [
+    return [
         ("Sample", r["sample"]),
         ("Assay", text.ASSAY_NAMES.get(r["assay"], r["assay"])),
         ("Analysis date", r["run"].get("finished") or r["run"].get("started")),
@@ -109,27 +116,21 @@ def _sample_section(r: dict) -> Markup:
         ("Reference FASTA", r["input"]["reference"] or "none given"),
         ("Command", Markup(f"<code>{esc(r['command'])}</code>")),
     ]  # fmt: skip
-    return _section("sample", [_table(rows)])
 
 
-def _result_section(r: dict) -> Markup:
+def _result_box(r: dict) -> dict:
+    """What the result box on page 1 shows: call, fusion, confidence, one sentence."""
     call = r["call"]
-    cls = {"DETECTED": "detected", "NOT_DETECTED": "negative"}.get(call, "indeterminate")
-    label = call.replace("_", " ")
-    body = [
-        Markup(
-            f'<div class="result {cls}"><div class="call">{esc(label)}</div>'
-            f'<p class="sentence">{esc(text.result_sentence(r))}</p></div>'
-        )
-    ]
-    extra = text.additional_findings(r)
-    if extra:
-        body.append(
-            Markup('<ul class="findings">' + "".join(f"<li>{esc(x)}</li>" for x in extra) + "</ul>")
-        )
-    if call == "NOT_DETECTED":
-        body.append(_p(f"Reason: {r['call_reason']}", "reason"))
-    return _section("result", body)
+    fusion = text.reported_target(r)
+    return {
+        "cls": {"DETECTED": "detected", "NOT_DETECTED": "negative"}.get(call, "indeterminate"),
+        "label": call.replace("_", " "),
+        "fusion": text.fusion_name(fusion) if fusion else text.target_name(),
+        "confidence": r["confidence"] or "not applicable (no fusion called)",
+        "sentence": text.result_sentence(r),
+        "findings": text.additional_findings(r),
+        "reason": r["call_reason"] if call == "NOT_DETECTED" else None,
+    }
 
 
 def _filters_text(filters: dict) -> str:
@@ -159,8 +160,7 @@ def _fusion_table(fusions: list[dict]) -> Markup:
         ("Supporting fragments", lambda f: text.fmt_number(f["supporting_fragments"])),
         ("Reading frame", lambda f: f["reading_frame"]),
         ("Junction confidence", lambda f: f["confidence"]),
-        ("Literature type", lambda f: f"corresponds to {f['type_label']}"
-                                      if f["type_label"] else None),
+        ("Literature type", text.type_text),
         ("Predicted protein", lambda f: Markup(f"<code>{esc(f['fusion_protein'])}</code>")
                                         if f["fusion_protein"] else None),
         ("Removed by filters", lambda f: _filters_text(f["filters"])),
@@ -172,7 +172,7 @@ def _fusion_table(fusions: list[dict]) -> Markup:
     return _table(rows, "grid", head)
 
 
-def _evidence_section(r: dict) -> Markup:
+def _evidence_body(r: dict) -> Markup:
     body: list[Markup] = [Markup("<h3>Fusion junctions</h3>")]
     if r["fusions"]:
         shown = r["fusions"][:6]
@@ -206,7 +206,7 @@ def _evidence_section(r: dict) -> Markup:
         ("Detectable fusion fraction (95%)", "–" if df is None else f"{df * 100:.1f}%"),
         ("Minimum supporting fragments", sens["min_support"]),
         ("Sensitivity", sens["statement"]),
-        ("Reciprocal TFE3::ASPSCR1", f"{r['reciprocal']['status']} "
+        ("Reciprocal TFE3::ASPSCR1", f"{r['reciprocal']['status'].replace('_', ' ')} "
          f"({r['reciprocal']['fragments']} fragments)"),
         ("TFE3 exon balance", f"{r['tfe3_imbalance']['status']}: "
          f"{r['tfe3_imbalance']['statement']}"),
@@ -221,10 +221,20 @@ def _evidence_section(r: dict) -> Markup:
             Markup("<h3>TFE3 breaks with no known partner</h3>"),
             _table(urows, "grid", ["Exon start", "Position", "Reads"]),
         ]
-    return _section("evidence", body)
+    return Markup("").join(body)
 
 
-def _figures_section(r: dict, models: GeneModels) -> Markup:
+def _figure_caption(fusion: dict) -> str:
+    note = text.type_note(fusion)
+    head = f"{text.fusion_name(fusion)}" + (
+        f" (exon {fusion['exon_5p']}::exon {fusion['exon_3p']}: {note})" if note else ""
+    )
+    return (f"{head}: exons of both partners to scale (introns shortened, 5' to 3' left to right "
+            "whatever the strand); filled exons are kept in the fusion, the dashed red lines "
+            "mark the breakpoints.")  # fmt: skip
+
+
+def _figures_body(r: dict, models: GeneModels) -> Markup:
     body: list[Markup] = []
     drawn = [f for f in r["fusions"] if f["passed"]][:4]
     n = 0
@@ -233,9 +243,7 @@ def _figures_section(r: dict, models: GeneModels) -> Markup:
         body.append(
             Markup(
                 f"<figure>{figures.fusion_diagram(fusion, models)}<figcaption>Figure {n}. "
-                f"{esc(text.fusion_name(fusion))}: exons of both partners to scale (introns "
-                "shortened, 5' to 3' left to right whatever the strand); filled exons are kept "
-                "in the fusion, the dashed red lines mark the breakpoints.</figcaption></figure>"
+                f"{esc(_figure_caption(fusion))}</figcaption></figure>"
             )
         )
     if not drawn:
@@ -243,8 +251,10 @@ def _figures_section(r: dict, models: GeneModels) -> Markup:
         body.append(
             Markup(
                 f"<figure>{figures.junction_region_diagram(models)}<figcaption>Figure {n}. No "
-                "fusion passed the support rules. The exons at the known ASPS junctions "
-                "(ASPSCR1 exon 7; TFE3 exons 4-6) are filled.</figcaption></figure>"
+                "fusion passed the support rules. The exons assessed for a junction (ASPSCR1 "
+                "exon 7; TFE3 exons 4-6) are filled: the reported ASPS types join TFE3 exon 6 "
+                "(type 1) or exon 5 (type 2); exon 4 is in frame, not a reported ASPS type."
+                "</figcaption></figure>"
             )
         )
     coverage = r["qc"].get("exon_coverage", {})
@@ -262,27 +272,7 @@ def _figures_section(r: dict, models: GeneModels) -> Markup:
         )
     if not genes:
         body.append(_p("Per-exon coverage is not in this result file."))
-    return _section("figures", body)
-
-
-def _interpretation_section(r: dict) -> Markup:
-    body = []
-    for title, paragraphs in text.interpretation(r):
-        body.append(Markup(f"<h3>{esc(title)}</h3>"))
-        body += [_p(p) for p in paragraphs]
-    return _section("interpretation", body)
-
-
-def _method_section(r: dict) -> Markup:
-    body = [_p(p) for p in text.method_text(r)]
-    th = ", ".join(f"{k} = {v}" for k, v in r["thresholds"].items())
-    body.append(_p(f"Thresholds used: {th}.", "small"))
-    return _section("method", body)
-
-
-def _references_section() -> Markup:
-    items = "".join(f"<li>{esc(ref.text)}</li>" for ref in text.REFERENCES)
-    return _section("references", [Markup(f'<ol class="refs">{items}</ol>')])
+    return Markup("").join(body)
 
 
 # --- page -------------------------------------------------------------------------------------
@@ -299,6 +289,12 @@ body { font: 10.5pt/1.45 Arial, Helvetica, sans-serif; color: #111; margin: 0 au
 header.top { border-bottom: 2px solid #1f2f3f; padding-bottom: 6px; margin-bottom: 10px; }
 header.top h1 { font-size: 16pt; margin: 0; }
 header.top .sub { color: #444; font-size: 9.5pt; }
+header.top .logo { float: right; max-height: 18mm; max-width: 50mm; margin-left: 8px; }
+header.top .lab { margin-bottom: 4px; font-size: 9.5pt; color: #222; }
+header.top .lab-name { font-weight: bold; font-size: 11pt; }
+header.top::after { content: ""; display: block; clear: both; }
+table.box { width: auto; margin: 4px 0; font-size: 10.5pt; }
+table.box th, table.box td { border: none; padding: 1px 12px 1px 0; }
 h2 { font-size: 12.5pt; margin: 18px 0 6px; padding-bottom: 2px; border-bottom: 1px solid #999; }
 h3 { font-size: 10.5pt; margin: 12px 0 4px; }
 p { margin: 4px 0 6px; }
@@ -334,55 +330,42 @@ footer { margin-top: 14px; font-size: 8pt; color: #555; }
 """
 
 
-def _page(title: str, footer: str, body: list[Markup]) -> str:
+def _page_context(title: str, footer: str, wide: bool = False) -> dict:
     style = _STYLE.replace("FOOTER", _css_string(footer))
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="referrer" content="no-referrer">'
-        f"<title>{esc(title)}</title><style>{style}</style></head><body>"
-        + "".join(body)
-        + "</body></html>\n"
-    )
+    if wide:  # the cohort table needs landscape width
+        style = style.replace("max-width: 190mm", "max-width: 277mm")
+    return {"csp": CSP, "title": title, "style": Markup(style)}
 
 
-def render_sample(result: dict, models: GeneModels, source: str | None = None) -> str:
-    """The HTML report of one result document."""
+def render_sample(
+    result: dict, models: GeneModels, source: str | None = None, lab: Lab | None = None
+) -> str:
+    """The HTML report of one result document (``lab``: the letterhead; default none)."""
     r = result
-    head = Markup(
-        '<header class="top"><h1>ASPSCR1::TFE3 fusion report</h1>'
-        f'<div class="sub">Sample <strong>{esc(r["sample"])}</strong> · '
-        f"{esc(text.ASSAY_NAMES.get(r['assay'], r['assay']))} · {esc(r['build'])} · "
-        f"fusioncheck {esc(r['tool']['version'])} · for diagnostic support; interpret with "
-        "histology</div></header>"
-    )
-    signoff = Markup(
-        '<div class="signoff">Reviewed by (pathologist): <span></span> Date: <span></span></div>'
-    )
-    footer = Markup(
-        f"<footer>Rendered from {esc(source or 'the result JSON')} by fusioncheck "
-        f"{esc(__version__)}. The JSON result is the record of this analysis; this page "
-        "renders it.</footer>"
-    )
-    body = [
-        head,
-        _sample_section(r),
-        _result_section(r),
-        _evidence_section(r),
-        _figures_section(r, models),
-        _interpretation_section(r),
-        _method_section(r),
-        _references_section(),
-        signoff,
-        footer,
-    ]
-    return _page(
+    context = _page_context(
         f"fusioncheck report: {r['sample']}",
         f"fusioncheck · sample {r['sample']} · {r['call'].replace('_', ' ')}",
-        body,
     )
+    context.update(
+        titles=dict(SECTIONS),
+        lab=lab or Lab(),
+        target=text.target_name(),
+        sample=r["sample"],
+        assay=text.ASSAY_NAMES.get(r["assay"], r["assay"]),
+        build=r["build"],
+        tool_version=r["tool"]["version"],
+        version=__version__,
+        result=_result_box(r),
+        sample_rows=_sample_rows(r),
+        evidence=_evidence_body(r),
+        figures=_figures_body(r, models),
+        interpretation=text.interpretation(r),
+        method=text.method_text(r, models),
+        thresholds=", ".join(f"{k} = {v}" for k, v in r["thresholds"].items()),
+        references=text.references(),
+        source=source or "the result JSON",
+    )
+    return _templates().get_template("report.html.j2").render(context) + "\n"
 
 
 def _junction_label(result: dict) -> str:
@@ -447,9 +430,9 @@ def render_cohort(items: list[tuple[dict, str]]) -> str:
             "small",
         ),
     ]
-    return _page("fusioncheck cohort summary", "fusioncheck cohort summary", body).replace(
-        "max-width: 190mm", "max-width: 277mm"
-    )
+    context = _page_context("fusioncheck cohort summary", "fusioncheck cohort summary", wide=True)
+    context["body"] = Markup("").join(body)
+    return _templates().get_template("page.html.j2").render(context) + "\n"
 
 
 def _section_plain(title: str, body: list[Markup]) -> Markup:
