@@ -112,6 +112,22 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--build", default="GRCh38", choices=["GRCh38", "GRCh37"])
     p.add_argument("--contig-style", default="chr", choices=["chr", "plain"])
+    _add_simulate_fusion(p)
+    p.add_argument(
+        "--background",
+        type=float,
+        help="RNA: fragments per kb of each gene's transcript (default 400); amp: molecules "
+        "per primer (default 100); DNA: mean depth over the baited regions (default 30)",
+    )
+    p.add_argument("--tumour-fraction", type=float, default=0.5)
+    _add_simulate_library(p)
+    _add_simulate_traps(p)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sample", default="simulated", help="read group sample name")
+
+
+def _add_simulate_fusion(p: argparse.ArgumentParser) -> None:
+    """The fusion the library carries."""
     p.add_argument(
         "--five-prime",
         default="ASPSCR1",
@@ -130,14 +146,10 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
         "--background depth and --tumour-fraction)",
     )
     p.add_argument("--reciprocal", action="store_true", help="also TFE3::partner fragments")
-    p.add_argument(
-        "--background",
-        type=float,
-        help="RNA: fragments per kb of each gene's transcript (default 400); amp: molecules "
-        "per primer (default 100); DNA: mean depth over the baited regions (default 30)",
-    )
-    p.add_argument("--tumour-fraction", type=float, default=0.5)
-    _add_simulate_library(p)
+
+
+def _add_simulate_traps(p: argparse.ArgumentParser) -> None:
+    """What else the library holds besides the fusion and normal expression."""
     p.add_argument("--paralog-fragments", type=int, default=0)
     p.add_argument("--artefact-pairs", type=int, default=0)
     p.add_argument("--read-through", type=int, default=0)
@@ -155,8 +167,6 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
         help="RNA: single chimeric fragments joining points deep in ASPSCR1 and TFE3 introns "
         "(library noise, not a fusion)",
     )
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--sample", default="simulated", help="read group sample name")
 
 
 def _add_simulate_library(p: argparse.ArgumentParser) -> None:

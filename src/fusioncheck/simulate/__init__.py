@@ -141,42 +141,53 @@ class _Record:
 
 
 def _fusion_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> list[_Record]:
+    """The fusion (and its reciprocal) the fixture contains: RNA, joined exons; DNA, a
+    genomic join inside the two introns."""
+    if spec.assay == "rna":
+        return _rna_records(spec, five)
+    return _dna_records(spec, genome, five)
+
+
+def _rna_records(spec: SimulationSpec, five: Transcript) -> list[_Record]:
     three = load(spec.build)["TFE3"]
     a, b = spec.junction
     if five.transcript_id == "synthetic":
         a = 1
     records = []
-    if spec.assay == "rna":
-        if not 1 <= a < len(five.exons) and five.transcript_id != "synthetic":
-            raise UsageError(f"{five.gene} has exons 1-{len(five.exons)}: 5' exon {a} has no donor")
-        if not 2 <= b <= len(three.exons):
-            raise UsageError(f"TFE3 has exons 1-{len(three.exons)}: 3' exon must be 2-10")
-        pieces = exon_pieces(five, range(1, a + 1), 0) + exon_pieces(
-            three, range(b, len(three.exons) + 1), 1
+    if not 1 <= a < len(five.exons) and five.transcript_id != "synthetic":
+        raise UsageError(f"{five.gene} has exons 1-{len(five.exons)}: 5' exon {a} has no donor")
+    if not 2 <= b <= len(three.exons):
+        raise UsageError(f"TFE3 has exons 1-{len(three.exons)}: 3' exon must be 2-10")
+    pieces = exon_pieces(five, range(1, a + 1), 0) + exon_pieces(
+        three, range(b, len(three.exons) + 1), 1
+    )
+    records.append(_Record("fusion", five, three, a, b, five.donor(a), three.acceptor(b), pieces))
+    if spec.reciprocal:
+        if a >= len(five.exons):
+            raise UsageError(f"no reciprocal: {five.gene} has no exon after exon {a}")
+        recip = exon_pieces(three, range(1, b), 0) + exon_pieces(
+            five, range(a + 1, len(five.exons) + 1), 1
         )
         records.append(
-            _Record("fusion", five, three, a, b, five.donor(a), three.acceptor(b), pieces)
+            _Record(
+                "reciprocal",
+                three,
+                five,
+                b - 1,
+                a + 1,
+                three.donor(b - 1),
+                five.acceptor(a + 1),
+                recip,
+            )  # fmt: skip
         )
-        if spec.reciprocal:
-            if a >= len(five.exons):
-                raise UsageError(f"no reciprocal: {five.gene} has no exon after exon {a}")
-            recip = exon_pieces(three, range(1, b), 0) + exon_pieces(
-                five, range(a + 1, len(five.exons) + 1), 1
-            )
-            records.append(
-                _Record(
-                    "reciprocal",
-                    three,
-                    five,
-                    b - 1,
-                    a + 1,
-                    three.donor(b - 1),
-                    five.acceptor(a + 1),
-                    recip,
-                )  # fmt: skip
-            )
-        return records
-    # DNA: a genomic join inside 5' intron a and TFE3 intron b, from the seed.
+    return records
+
+
+def _dna_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> list[_Record]:
+    """A genomic join inside 5' intron a and TFE3 intron b, from the seed."""
+    three = load(spec.build)["TFE3"]
+    a, b = spec.junction
+    records = []
     rng = random.Random(f"{spec.seed}:break")
     if five.transcript_id == "synthetic":
         bp5, intron5, exon5 = five.exons[0].end, None, 1
@@ -618,17 +629,42 @@ def _truth(
     in_bam: dict[str, bool],
     molecules: _Molecules,
 ) -> dict:
+    fusions = [
+        _fusion_entry(spec, style, rec, [f for f in frags if f.record == k], in_bam)
+        for k, rec in enumerate(records)
+    ]
+    background = [f for f in frags if f.source == "background"]
+    return {
+        "fusioncheck_simulate": __version__,
+        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        "build": spec.build,
+        "contig_style": spec.contig_style,
+        "assay": spec.assay,
+        "design": spec.design,
+        "baits": spec.baits,
+        "aligner": spec.aligner,
+        "sample": spec.sample,
+        "library": _library(spec, frags, in_bam),
+        "fusions": fusions,
+        "artefacts": _artefacts(spec, style, molecules),
+        "fragments": [_listed(spec, f, in_bam) for f in frags if f.source != "background"],
+        "background_fragments": sum(1 for f in background if _original(f)),
+        "duplicate_fragments": [f.name for f in frags if f.duplicate_of],
+        "genome_windows": [
+            f"{style.to_bam(c)}:{s}-{e}" for c, runs in genome.windows.items() for s, e, _ in runs
+        ],
+    }
+
+
+def _artefacts(spec: SimulationSpec, style: ContigStyle, molecules: _Molecules) -> dict:
+    """The non-fusion traps the fixture holds, and where."""
     models = load(spec.build)
 
     def locus(chrom: str, pos: int) -> str:
         return f"{style.to_bam(chrom)}:{pos}"
 
-    fusions = [
-        _fusion_entry(spec, style, rec, [f for f in frags if f.record == k], in_bam)
-        for k, rec in enumerate(records)
-    ]
     paralog_end = PARALOG_START + models["TFE3"].exon(PARALOG_EXON).length - 1
-    artefacts = {
+    return {
         "paralog": {
             "fragments": spec.paralog_fragments,
             "copy": locus(PARALOG_CHROM, PARALOG_START) + f"-{paralog_end}",
@@ -648,25 +684,4 @@ def _truth(
             )
             for site in molecules.chimeras
         ],  # fmt: skip
-    }
-    background = [f for f in frags if f.source == "background"]
-    return {
-        "fusioncheck_simulate": __version__,
-        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
-        "build": spec.build,
-        "contig_style": spec.contig_style,
-        "assay": spec.assay,
-        "design": spec.design,
-        "baits": spec.baits,
-        "aligner": spec.aligner,
-        "sample": spec.sample,
-        "library": _library(spec, frags, in_bam),
-        "fusions": fusions,
-        "artefacts": artefacts,
-        "fragments": [_listed(spec, f, in_bam) for f in frags if f.source != "background"],
-        "background_fragments": sum(1 for f in background if _original(f)),
-        "duplicate_fragments": [f.name for f in frags if f.duplicate_of],
-        "genome_windows": [
-            f"{style.to_bam(c)}:{s}-{e}" for c, runs in genome.windows.items() for s, e, _ in runs
-        ],
     }

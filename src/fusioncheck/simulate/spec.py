@@ -130,9 +130,7 @@ def _resolve(spec: SimulationSpec) -> None:
     put("design", "dna_capture" if spec.assay == "dna" else "wts")
     put("assay", DESIGNS[spec.design])
     if DESIGNS[spec.design] != spec.assay:
-        raise UsageError(
-            f"design {spec.design} sequences {DESIGNS[spec.design]}, not {spec.assay}"
-        )
+        raise UsageError(f"design {spec.design} sequences {DESIGNS[spec.design]}, not {spec.assay}")
     put("baits", "TFE3" if named and spec.design != "wts" else "both")
     for name, value in (_FFPE_DEFAULTS if spec.ffpe else _PLAIN_DEFAULTS).items():
         put(name, value)  # before the design's: FFPE inserts are short whatever the design
