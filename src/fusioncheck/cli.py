@@ -83,20 +83,51 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "simulate",
         help="write a synthetic control: genome FASTA + indexed BAM (+ truth)",
-        description="Write a deterministic synthetic positive (default: RNA, STAR chimeric, "
-        "GRCh38, ASPSCR1 ex7::TFE3 ex6, 10 fusion fragments) or negative control: "
-        "genome.fa.gz, sample.bam, truth.json, reads_1/2.fq.gz, windows.fa, genes.gtf. "
-        "The same options give byte-identical files.",
+        description="Write a deterministic synthetic positive (default: RNA whole transcriptome, "
+        "STAR chimeric, GRCh38, ASPSCR1 ex7::TFE3 ex6, 10 fusion molecules) or negative "
+        "control: genome.fa.gz, sample.bam, truth.json (what was simulated; no expected "
+        "call), reads_1/2.fq.gz, windows.fa, genes.gtf. The same options give byte-identical "
+        "files.",
     )
     p.add_argument("--outdir", required=True, help="directory for the files")
-    p.add_argument("--assay", default="rna", choices=["rna", "dna"])
+    p.add_argument("--assay", choices=["rna", "dna"], help="default: from --design, else rna")
+    p.add_argument(
+        "--design",
+        choices=["wts", "amp", "rna_capture", "dna_capture"],
+        help="library design: wts (whole transcriptome, RNA default), amp (anchored multiplex "
+        "PCR from TFE3 primers in exons 4-8), rna_capture / dna_capture (hybrid capture); "
+        "without it, --assay dna is a DNA panel baiting both genes",
+    )
+    p.add_argument(
+        "--baits",
+        choices=["both", "TFE3"],
+        help="targeted genes (default: TFE3 for a named amp/rna_capture/dna_capture, else "
+        "both); TFE3-only: ASPSCR1 is seen only in fusion molecules",
+    )
     p.add_argument(
         "--aligner",
         choices=["star_chimeric", "star", "hisat2", "bwa"],
-        help="record style (default: star_chimeric for rna, bwa for dna)",
+        help="record style (default: bwa for amp and DNA, star_chimeric otherwise; bwa on RNA "
+        "writes splices as SA/clips)",
     )
     p.add_argument("--build", default="GRCh38", choices=["GRCh38", "GRCh37"])
     p.add_argument("--contig-style", default="chr", choices=["chr", "plain"])
+    _add_simulate_fusion(p)
+    p.add_argument(
+        "--background",
+        type=float,
+        help="RNA: fragments per kb of each gene's transcript (default 400); amp: molecules "
+        "per primer (default 100); DNA: mean depth over the baited regions (default 30)",
+    )
+    p.add_argument("--tumour-fraction", type=float, default=0.5)
+    _add_simulate_library(p)
+    _add_simulate_traps(p)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sample", default="simulated", help="read group sample name")
+
+
+def _add_simulate_fusion(p: argparse.ArgumentParser) -> None:
+    """The fusion the library carries."""
     p.add_argument(
         "--five-prime",
         default="ASPSCR1",
@@ -111,22 +142,14 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
         "--fusion-fragments",
         metavar="N|auto",
         default="10",
-        help="fragments across the fusion (0: negative control; auto, DNA only: from "
+        help="molecules across the fusion (0: negative control; auto, DNA only: from "
         "--background depth and --tumour-fraction)",
     )
     p.add_argument("--reciprocal", action="store_true", help="also TFE3::partner fragments")
-    p.add_argument(
-        "--background",
-        type=float,
-        help="RNA: fragments per kb of each gene's transcript (default 400); "
-        "DNA: mean depth over the target genes (default 30)",
-    )
-    p.add_argument("--tumour-fraction", type=float, default=0.5)
-    p.add_argument("--duplicate-rate", type=float, default=0.0)
-    p.add_argument("--base-error-rate", type=float, default=0.0)
-    p.add_argument("--read-length", type=int, default=100)
-    p.add_argument("--fragment-mean", type=int)
-    p.add_argument("--fragment-sd", type=int)
+
+
+def _add_simulate_traps(p: argparse.ArgumentParser) -> None:
+    """What else the library holds besides the fusion and normal expression."""
     p.add_argument("--paralog-fragments", type=int, default=0)
     p.add_argument("--artefact-pairs", type=int, default=0)
     p.add_argument("--read-through", type=int, default=0)
@@ -137,8 +160,64 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
         help="RNA: fusion expression (fragments per kb of its 3' part) with no read across "
         "the junction",
     )
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--sample", default="simulated", help="read group sample name")
+    p.add_argument(
+        "--intronic-chimeras",
+        type=int,
+        default=0,
+        help="RNA: single chimeric fragments joining points deep in ASPSCR1 and TFE3 introns "
+        "(library noise, not a fusion)",
+    )
+
+
+def _add_simulate_library(p: argparse.ArgumentParser) -> None:
+    """How the molecules are sequenced: copies, UMIs, damage, strand, read layout."""
+    p.add_argument(
+        "--pcr-copies",
+        type=int,
+        default=1,
+        help="read pairs per molecule, none flagged as duplicates (same ends, same UMI)",
+    )
+    p.add_argument(
+        "--duplicate-rate",
+        type=float,
+        help="chance a molecule gets one extra copy flagged 0x400 (default 0; 0.3 with --ffpe)",
+    )
+    p.add_argument(
+        "--umi",
+        default="none",
+        choices=["none", "rx", "mi", "name"],
+        help="where the molecule's UMI goes: rx (RX:Z tag, 8-mer; AAAAAAAA-CCCCCCCC for paired "
+        "non-amp libraries), mi (RX plus fgbio GroupReadsByUmi's MI:Z molecule ID), name "
+        "(umi_tools style READNAME_UMI); the FASTQs carry RX/MI as a comment for bwa mem -C",
+    )
+    p.add_argument("--umi-error-rate", type=float, default=0.0,
+                   help="chance a PCR copy's UMI has one base wrong")  # fmt: skip
+    p.add_argument(
+        "--ffpe",
+        action="store_true",
+        help="FFPE: inserts 100-180 (mean 140), 2x75, C>T damage, duplicates, 3' bias (RNA)",
+    )
+    p.add_argument("--stranded", action="store_true",
+                   help="dUTP stranded RNA: read 1 antisense to the transcript")  # fmt: skip
+    p.add_argument("--single-end", action="store_true", help="read 1 only")
+    p.add_argument(
+        "--no-supplementary",
+        action="store_true",
+        help="no supplementary/SA records (as UMI-consensus BAMs): junction reads soft-clipped",
+    )
+    p.add_argument("--base-error-rate", type=float, default=0.0)
+    p.add_argument("--read-length", type=int, help="default 100 (75 with --ffpe)")
+    p.add_argument("--fragment-mean", type=int)
+    p.add_argument("--fragment-sd", type=int)
+
+
+_SIMULATE_FIELDS = (
+    "assay", "design", "baits", "aligner", "build", "contig_style", "five_prime", "reciprocal",
+    "background", "tumour_fraction", "duplicate_rate", "base_error_rate", "read_length",
+    "fragment_mean", "fragment_sd", "paralog_fragments", "artefact_pairs", "read_through",
+    "unspanned_fusion", "intronic_chimeras", "umi", "umi_error_rate", "pcr_copies", "ffpe",
+    "stranded", "single_end", "no_supplementary", "seed", "sample",
+)  # fmt: skip
 
 
 def _run_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -158,27 +237,9 @@ def _run_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     else:
         raise UsageError(f"--fusion-fragments {args.fusion_fragments}: a number or auto")
     spec = SimulationSpec(
-        assay=args.assay,
-        aligner=args.aligner,
-        build=args.build,
-        contig_style=args.contig_style,
-        five_prime=args.five_prime,
         junction=junction,  # type: ignore[arg-type]
         fusion_fragments=fusion_fragments,
-        reciprocal=args.reciprocal,
-        background=args.background,
-        tumour_fraction=args.tumour_fraction,
-        duplicate_rate=args.duplicate_rate,
-        base_error_rate=args.base_error_rate,
-        read_length=args.read_length,
-        fragment_mean=args.fragment_mean,
-        fragment_sd=args.fragment_sd,
-        paralog_fragments=args.paralog_fragments,
-        artefact_pairs=args.artefact_pairs,
-        read_through=args.read_through,
-        unspanned_fusion=args.unspanned_fusion,
-        seed=args.seed,
-        sample=args.sample,
+        **{name: getattr(args, name) for name in _SIMULATE_FIELDS},
     )
     result = simulate(spec, args.outdir)
     truth = result.load_truth()
@@ -186,11 +247,17 @@ def _run_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         print(
             f"{record['five_prime_gene']}::{record['three_prime_gene']} "
             f"{record['breakpoint_5p']} -> {record['breakpoint_3p']}: "
-            f"{record['split_fragments']} split, {record['spanning_fragments']} spanning"
+            f"{record['split_fragments']} split, {record['spanning_fragments']} spanning "
+            f"molecules in {record['read_pairs']} read pairs"
         )
-    print(f"expected call: {truth['expected_call']}")
+    library = truth["library"]
+    print(
+        f"{truth['design']} ({truth['assay']}, baits {truth['baits']}, {truth['aligner']}): "
+        f"{library['molecules']} molecules, {library['read_pairs_in_bam']} read pairs in the BAM"
+    )
     for path in (result.bam, result.genome, result.truth, result.fastq1, result.fastq2):
-        print(f"  wrote {path}")
+        if path is not None:
+            print(f"  wrote {path}")
     return 0
 
 

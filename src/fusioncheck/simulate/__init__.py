@@ -5,30 +5,43 @@
 * ``genome.fa.gz`` (+ ``.fai``, ``.gzi``): the build's chr1, chr17 and chrX at their real
   lengths, ``N`` except synthetic sequence around the known genes (see :mod:`.genome`);
 * ``sample.bam`` (+ ``.bai``): the reads as the chosen aligner would write them;
-* ``truth.json``: the spec, the expected call, each fusion record and every non-background
-  fragment, so a test can check a scan;
-* ``reads_1.fq.gz`` / ``reads_2.fq.gz``, ``windows.fa`` and ``genes.gtf``: the library and a
-  small reference for aligning with real aligners (:func:`.lift.lift_bam` maps back).
+* ``truth.json``: what was simulated (the spec, the library: molecules, copies, reads; each
+  fusion record and every non-background read pair), so a test can check a scan.  It states
+  no expected call: tests state their own;
+* ``reads_1.fq.gz`` (``reads_2.fq.gz`` unless single-end), ``windows.fa`` and ``genes.gtf``:
+  the library and a small reference for aligning with real aligners (:func:`.lift.lift_bam`
+  maps back).
 
-The same spec gives byte-identical files.  The genome depends only on the build (and on an
-unannotated-partner locus, if any), never on the read seed.
+The library is built in three steps: the design makes molecules (:mod:`.designs`), the
+library sequences them (:mod:`.library`: copies, UMIs, damage) and an aligner style writes
+them (:mod:`.styles`).  The same spec gives byte-identical files.  The genome depends only on
+the build (and on an unannotated-partner locus, if any), never on the read seed.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import math
 import random
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pysam
 
 from fusioncheck import __version__
 from fusioncheck.errors import OutputError, UsageError
-from fusioncheck.genes import BUILDS, ContigStyle, Transcript, load, reading_frame
+from fusioncheck.genes import ContigStyle, Transcript, load, reading_frame
 from fusioncheck.sequence import reverse_complement
+from fusioncheck.simulate.designs import (
+    PANEL_FLANK,
+    amp_background,
+    amp_junction_fragments,
+    amp_primers,
+    dna_background,
+    exon_pieces,
+    intronic_chimeras,
+    rna_background,
+)
 from fusioncheck.simulate.fragments import Fragment, Piece, Template, junction_kind, pair
 from fusioncheck.simulate.genome import (
     PARALOG_CHROM,
@@ -41,102 +54,22 @@ from fusioncheck.simulate.genome import (
     place_genome,
     write_windows,
 )
-from fusioncheck.simulate.styles import DNA_STYLES, RNA_STYLES, finish, place
+from fusioncheck.simulate.library import (
+    fastq_comment,
+    fragment_length,
+    read_pair,
+    sequence_library,
+    umi_tags,
+)
+from fusioncheck.simulate.spec import KNOWN_PARTNERS, SPLIT_SIDE, SimulationSpec
+from fusioncheck.simulate.styles import finish, place
 
 __all__ = ["SimulationSpec", "SimulationResult", "simulate"]
 
-KNOWN_PARTNERS = ("ASPSCR1", "PRCC", "SFPQ", "NONO")
 #: Bases each side of a DNA break that a rearranged-chromosome template carries.
 _DNA_ARM = 4000
-#: Bases each side of a target gene sequenced in a DNA panel (the scan's default flank).
-_PANEL_FLANK = 2000
 #: A read across a junction with at least this many bases each side counts as split evidence.
 SPLIT_MIN_SIDE = 20
-#: Split fusion fragments put at least this many bases on each side of the junction.
-_SPLIT_SIDE = 25
-_DEFAULTS = {
-    "rna": {"aligner": "star_chimeric", "junction": (7, 6), "background": 400.0,
-            "fragment_mean": 250, "fragment_sd": 50},
-    "dna": {"aligner": "bwa", "junction": (7, 5), "background": 30.0,
-            "fragment_mean": 350, "fragment_sd": 60},
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SimulationSpec:
-    """What to simulate.  Fields left ``None`` take the assay's default on construction.
-
-    ``junction``: RNA (5' exon, 3' exon) joined donor -> acceptor, default (7, 6); DNA
-    (5' intron, 3' intron) with the break inside each, default (7, 5) = ASPSCR1 intron 7 ::
-    TFE3 intron 5, which predicts the ex7::ex6 transcript.  ``background``: RNA fragments per
-    kb of each gene's transcript (default 400); DNA mean read depth over the target genes
-    +- 2 kb (default 30).  ``fusion_fragments=None`` (DNA) derives the count from the depth
-    and ``tumour_fraction`` (heterozygous).  ``five_prime`` is a known partner (ASPSCR1, PRCC,
-    SFPQ, NONO) or a locus ``chr1:120000000`` (a synthetic partner whose exon 1 ends there).
-    """
-
-    assay: str = "rna"
-    aligner: str = None  # type: ignore[assignment]
-    build: str = "GRCh38"
-    contig_style: str = "chr"
-    five_prime: str = "ASPSCR1"
-    junction: tuple[int, int] = None  # type: ignore[assignment]
-    fusion_fragments: int | None = 10
-    reciprocal: bool = False
-    background: float = None  # type: ignore[assignment]
-    tumour_fraction: float = 0.5
-    duplicate_rate: float = 0.0
-    base_error_rate: float = 0.0
-    read_length: int = 100
-    fragment_mean: int = None  # type: ignore[assignment]
-    fragment_sd: int = None  # type: ignore[assignment]
-    paralog_fragments: int = 0
-    artefact_pairs: int = 0
-    read_through: int = 0
-    #: RNA: the fusion transcript expressed at this many fragments per kb of its 3' part, none
-    #: of them crossing the junction (as in a capture panel that baits only TFE3).
-    unspanned_fusion: float = 0.0
-    seed: int = 1
-    sample: str = "simulated"
-
-    def __post_init__(self) -> None:
-        if self.assay not in _DEFAULTS:
-            raise UsageError(f"assay {self.assay!r}: use rna or dna")
-        for name, value in _DEFAULTS[self.assay].items():
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, value)
-        object.__setattr__(self, "junction", tuple(int(x) for x in self.junction))
-        allowed = RNA_STYLES if self.assay == "rna" else DNA_STYLES
-        if self.aligner not in allowed:
-            raise UsageError(
-                f"aligner {self.aligner!r} does not fit assay {self.assay}: use one of "
-                + ", ".join(allowed)
-            )
-        if self.build not in BUILDS:
-            raise UsageError(f"build {self.build!r}: use one of {', '.join(BUILDS)}")
-        if self.contig_style not in ("chr", "plain"):
-            raise UsageError(f"contig style {self.contig_style!r}: use chr or plain")
-        if self.five_prime not in KNOWN_PARTNERS:
-            parse_locus(self.five_prime, self.build)  # raises unless a locus
-        if self.fusion_fragments is None and self.assay != "dna":
-            raise UsageError("fusion_fragments=None (derive from depth) is for DNA only")
-        for name in ("fusion_fragments", "paralog_fragments", "artefact_pairs", "read_through"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise UsageError(f"{name} must be >= 0")
-        if (self.read_through or self.unspanned_fusion) and self.assay != "rna":
-            raise UsageError("read-through and unspanned fusion expression are RNA only")
-        for name in ("duplicate_rate", "base_error_rate", "tumour_fraction"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise UsageError(f"{name} must be between 0 and 1")
-        if self.background < 0:
-            raise UsageError("background must be >= 0")
-        if self.read_length < 2 * _SPLIT_SIDE + 10:
-            raise UsageError(f"read_length must be at least {2 * _SPLIT_SIDE + 10}")
-        if self.fragment_mean < self.read_length:
-            raise UsageError("fragment_mean must be at least read_length")
-        if not self.sample or any(not (c.isalnum() or c in "._-") for c in self.sample):
-            raise UsageError(f"sample {self.sample!r}: use letters, digits, . _ -")
 
 
 @dataclass(frozen=True)
@@ -146,7 +79,7 @@ class SimulationResult:
     bam: Path  # sample.bam
     truth: Path  # truth.json
     fastq1: Path
-    fastq2: Path
+    fastq2: Path | None  # None when single-end
     windows: Path  # windows.fa
     gtf: Path  # genes.gtf
     spec: SimulationSpec
@@ -156,10 +89,6 @@ class SimulationResult:
 
 
 # --- molecules --------------------------------------------------------------------------------
-
-
-def _exon_pieces(tx: Transcript, numbers: range, part: int) -> list[Piece]:
-    return [Piece(tx.chrom, tx.exon(n).start, tx.exon(n).end, tx.strand, part) for n in numbers]
 
 
 def _base(genome: Genome, tx: Transcript, pos: int) -> str:
@@ -212,42 +141,53 @@ class _Record:
 
 
 def _fusion_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> list[_Record]:
+    """The fusion (and its reciprocal) the fixture contains: RNA, joined exons; DNA, a
+    genomic join inside the two introns."""
+    if spec.assay == "rna":
+        return _rna_records(spec, five)
+    return _dna_records(spec, genome, five)
+
+
+def _rna_records(spec: SimulationSpec, five: Transcript) -> list[_Record]:
     three = load(spec.build)["TFE3"]
     a, b = spec.junction
     if five.transcript_id == "synthetic":
         a = 1
     records = []
-    if spec.assay == "rna":
-        if not 1 <= a < len(five.exons) and five.transcript_id != "synthetic":
-            raise UsageError(f"{five.gene} has exons 1-{len(five.exons)}: 5' exon {a} has no donor")
-        if not 2 <= b <= len(three.exons):
-            raise UsageError(f"TFE3 has exons 1-{len(three.exons)}: 3' exon must be 2-10")
-        pieces = _exon_pieces(five, range(1, a + 1), 0) + _exon_pieces(
-            three, range(b, len(three.exons) + 1), 1
+    if not 1 <= a < len(five.exons) and five.transcript_id != "synthetic":
+        raise UsageError(f"{five.gene} has exons 1-{len(five.exons)}: 5' exon {a} has no donor")
+    if not 2 <= b <= len(three.exons):
+        raise UsageError(f"TFE3 has exons 1-{len(three.exons)}: 3' exon must be 2-10")
+    pieces = exon_pieces(five, range(1, a + 1), 0) + exon_pieces(
+        three, range(b, len(three.exons) + 1), 1
+    )
+    records.append(_Record("fusion", five, three, a, b, five.donor(a), three.acceptor(b), pieces))
+    if spec.reciprocal:
+        if a >= len(five.exons):
+            raise UsageError(f"no reciprocal: {five.gene} has no exon after exon {a}")
+        recip = exon_pieces(three, range(1, b), 0) + exon_pieces(
+            five, range(a + 1, len(five.exons) + 1), 1
         )
         records.append(
-            _Record("fusion", five, three, a, b, five.donor(a), three.acceptor(b), pieces)
+            _Record(
+                "reciprocal",
+                three,
+                five,
+                b - 1,
+                a + 1,
+                three.donor(b - 1),
+                five.acceptor(a + 1),
+                recip,
+            )  # fmt: skip
         )
-        if spec.reciprocal:
-            if a >= len(five.exons):
-                raise UsageError(f"no reciprocal: {five.gene} has no exon after exon {a}")
-            recip = _exon_pieces(three, range(1, b), 0) + _exon_pieces(
-                five, range(a + 1, len(five.exons) + 1), 1
-            )
-            records.append(
-                _Record(
-                    "reciprocal",
-                    three,
-                    five,
-                    b - 1,
-                    a + 1,
-                    three.donor(b - 1),
-                    five.acceptor(a + 1),
-                    recip,
-                )  # fmt: skip
-            )
-        return records
-    # DNA: a genomic join inside 5' intron a and TFE3 intron b, from the seed.
+    return records
+
+
+def _dna_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> list[_Record]:
+    """A genomic join inside 5' intron a and TFE3 intron b, from the seed."""
+    three = load(spec.build)["TFE3"]
+    a, b = spec.junction
+    records = []
     rng = random.Random(f"{spec.seed}:break")
     if five.transcript_id == "synthetic":
         bp5, intron5, exon5 = five.exons[0].end, None, 1
@@ -284,34 +224,32 @@ def _fusion_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> l
     return records
 
 
-def _fragment_length(rng: random.Random, spec: SimulationSpec, lo: int, hi: int) -> int:
-    return max(lo, min(hi, round(rng.gauss(spec.fragment_mean, spec.fragment_sd))))
-
-
 def _junction_fragments(
     template: Template, n: int, spec: SimulationSpec, rng: random.Random, source: str
 ) -> list[Fragment]:
     """``n`` fragments across the template's junction: even indices split (a read crosses it
     with >= 25 bases each side, the side lengths varying), odd ones spanning (the junction in
-    the unsequenced insert)."""
+    the unsequenced insert).  Single-end: all split, read 1 the crossing read."""
+    if spec.design == "amp":
+        return amp_junction_fragments(spec, template, n, rng, source)
     L = spec.read_length
     (j,) = template.junctions
     out = []
     for i in range(n):
-        read1_sense = rng.random() < 0.5
-        if i % 2 == 0:
-            flen = _fragment_length(rng, spec, L, len(template))
-            s5 = rng.randint(_SPLIT_SIDE, L - _SPLIT_SIDE)
-            if rng.random() < 0.5:  # the read at the fragment's start crosses
-                t0 = j - s5
-            else:
-                t0 = j - s5 - flen + L
+        read1_sense = rng.random() < 0.5 and not spec.stranded
+        if i % 2 == 0 or spec.single_end:
+            flen = fragment_length(rng, spec, L, len(template))
+            s5 = rng.randint(SPLIT_SIDE, L - SPLIT_SIDE)
+            start_crosses = rng.random() < 0.5  # the read at the fragment's start crosses
+            if spec.single_end:
+                start_crosses = read1_sense
+            t0 = j - s5 if start_crosses else j - s5 - flen + L
             t0 = max(0, min(t0, len(template) - flen))
         else:
-            flen = _fragment_length(rng, spec, 2 * L + 20, len(template))
+            flen = fragment_length(rng, spec, 2 * L + 20, len(template))
             u = rng.randint(0, flen - 2 * L)
             t0 = j - L - u
-        reads = pair(template, t0, flen, L, read1_sense, rng, spec.base_error_rate)
+        reads = read_pair(spec, template, t0, flen, read1_sense, rng)
         out.append(Fragment("", source, reads))
     return out
 
@@ -324,9 +262,9 @@ def _beyond_junction(
     L = spec.read_length
     out = []
     for _ in range(round(spec.unspanned_fusion * (len(template) - j) / 1000)):
-        flen = _fragment_length(rng, spec, L, len(template) - j)
+        flen = fragment_length(rng, spec, L, len(template) - j)
         t0 = rng.randint(j, len(template) - flen)
-        reads = pair(template, t0, flen, L, rng.random() < 0.5, rng, spec.base_error_rate)
+        reads = read_pair(spec, template, t0, flen, rng.random() < 0.5, rng)
         out.append(Fragment("", source, reads))
     return out
 
@@ -334,33 +272,73 @@ def _beyond_junction(
 def _background(
     spec: SimulationSpec, genome: Genome, rng: random.Random, five: Transcript
 ) -> list[Fragment]:
-    L = spec.read_length
-    out = []
+    if spec.design == "amp":
+        return amp_background(spec, genome, rng)
     if spec.assay == "rna":
-        for gene in sorted(genome.genes):
-            tx = genome.genes[gene]
-            template = Template(
-                _exon_pieces(tx, range(1, len(tx.exons) + 1), 0), genome, f"bg:{gene}"
-            )
-            n = round(spec.background * len(template) / 1000)
-            for _ in range(n):
-                flen = _fragment_length(rng, spec, min(L, len(template)), len(template))
-                t0 = rng.randint(0, len(template) - flen)
-                reads = pair(template, t0, flen, L, rng.random() < 0.5, rng, spec.base_error_rate)
-                out.append(Fragment("", "background", reads))
-        return out
-    genes = sorted({"ASPSCR1", "TFE3", five.gene})
-    for gene in genes:
-        tx = genome.genes[gene]
-        start, end = tx.start - _PANEL_FLANK, tx.end + _PANEL_FLANK
-        template = Template([Piece(tx.chrom, start, end, "+", 0)], genome, f"bg:{gene}")
-        n = round(spec.background * len(template) / (2 * L))
-        for _ in range(n):
-            flen = _fragment_length(rng, spec, L, len(template))
-            t0 = rng.randint(0, len(template) - flen)
-            reads = pair(template, t0, flen, L, rng.random() < 0.5, rng, spec.base_error_rate)
-            out.append(Fragment("", "background", reads))
-    return out
+        return rna_background(spec, genome, rng)
+    return dna_background(spec, genome, rng, five)
+
+
+def _read_through(
+    spec: SimulationSpec, genome: Genome, style: ContigStyle
+) -> tuple[list[Fragment], dict | None]:
+    if not spec.read_through:
+        return [], None
+    rt, tfe3 = genome.genes["RTNB"], load(spec.build)["TFE3"]
+    pieces = exon_pieces(rt, range(1, len(rt.exons) + 1), 0) + exon_pieces(
+        tfe3, range(READ_THROUGH_EXON, len(tfe3.exons) + 1), 1
+    )
+    template = Template(pieces, genome, "read_through")
+    rng = random.Random(f"{spec.seed}:rt")
+    frags = _junction_fragments(template, spec.read_through, spec, rng, "read_through")
+    record = {
+        "five_prime_gene": rt.gene,
+        "three_prime_gene": "TFE3",
+        "breakpoint_5p": f"{style.to_bam(rt.chrom)}:{rt.donor(len(rt.exons))}",
+        "breakpoint_3p": f"{style.to_bam(tfe3.chrom)}:{tfe3.acceptor(READ_THROUGH_EXON)}",
+        "neighbour": f"{style.to_bam(rt.chrom)}:{rt.start}-{rt.end}",
+        "strand": rt.strand,
+    }
+    return frags, record
+
+
+@dataclass
+class _Molecules:
+    fragments: list[Fragment]
+    read_through: dict | None
+    chimeras: list[dict]
+
+
+def _molecules(
+    spec: SimulationSpec, genome: Genome, records: list[_Record], five: Transcript,
+    style: ContigStyle,
+) -> _Molecules:  # fmt: skip
+    """Every molecule of the library, in a seeded random order."""
+    seed = spec.seed
+    frags = _background(spec, genome, random.Random(f"{seed}:background"), five)
+    n_fusion = spec.fusion_fragments
+    if n_fusion is None:  # DNA: heterozygous break in the tumour cells
+        per_position = spec.background * spec.fragment_mean / (2 * spec.read_length)
+        n_fusion = round(per_position * spec.tumour_fraction / 2)
+    for k, rec in enumerate(records):
+        template = Template(rec.pieces, genome, rec.role)
+        rng = random.Random(f"{seed}:{rec.role}")
+        for f in _junction_fragments(template, n_fusion, spec, rng, rec.role):
+            f.record = k
+            frags.append(f)
+    if spec.unspanned_fusion:
+        template = Template(records[0].pieces, genome, "unspanned")
+        frags += _beyond_junction(
+            template, spec, random.Random(f"{seed}:unspanned"), "unspanned_fusion"
+        )
+    through, rt_record = _read_through(spec, genome, style)
+    frags += through
+    frags += _paralog_fragments(spec, genome, random.Random(f"{seed}:paralog"))
+    frags += _artefact_pairs(spec, genome, random.Random(f"{seed}:artefact"))
+    chimeras, sites = intronic_chimeras(spec, genome, random.Random(f"{seed}:intronic"))
+    frags += chimeras
+    random.Random(f"{seed}:shuffle").shuffle(frags)
+    return _Molecules(frags, rt_record, sites)
 
 
 def _paralog_fragments(spec: SimulationSpec, genome: Genome, rng: random.Random) -> list[Fragment]:
@@ -370,7 +348,7 @@ def _paralog_fragments(spec: SimulationSpec, genome: Genome, rng: random.Random)
     five, three = models["ASPSCR1"], models["TFE3"]
     exon = three.exon(PARALOG_EXON)
     if spec.assay == "rna":
-        pieces = _exon_pieces(five, range(1, 8), 0)
+        pieces = exon_pieces(five, range(1, 8), 0)
     else:
         pieces = [_arm(five.chrom, five.donor(7), five.strand, 0, before=True)]
     pieces.append(Piece(three.chrom, exon.start, exon.end, three.strand, 1))
@@ -379,10 +357,9 @@ def _paralog_fragments(spec: SimulationSpec, genome: Genome, rng: random.Random)
     L = spec.read_length
     out = []
     for _ in range(spec.paralog_fragments):
-        s3 = rng.randint(_SPLIT_SIDE, min(L - _SPLIT_SIDE, exon.length))
-        flen = _fragment_length(rng, spec, L + s3, j + s3)
-        reads = pair(template, j + s3 - flen, flen, L, rng.random() < 0.5, rng,
-                     spec.base_error_rate)  # fmt: skip
+        s3 = rng.randint(SPLIT_SIDE, min(L - SPLIT_SIDE, exon.length))
+        flen = fragment_length(rng, spec, L + s3, j + s3)
+        reads = read_pair(spec, template, j + s3 - flen, flen, rng.random() < 0.5, rng)
         out.append(Fragment("", "paralog", reads))
     return out
 
@@ -398,7 +375,7 @@ def _artefact_pairs(spec: SimulationSpec, genome: Genome, rng: random.Random) ->
         ends = []
         for gene in ("ASPSCR1", "TFE3"):
             tx = models[gene]
-            ends.append((tx, rng.randint(tx.start - _PANEL_FLANK, tx.end + _PANEL_FLANK - L)))
+            ends.append((tx, rng.randint(tx.start - PANEL_FLANK, tx.end + PANEL_FLANK - L)))
         key = (ends[0][1], ends[1][1])
         if key in seen:
             continue
@@ -413,28 +390,53 @@ def _artefact_pairs(spec: SimulationSpec, genome: Genome, rng: random.Random) ->
 
 # --- writing ----------------------------------------------------------------------------------
 
+_PROGRAMS = {
+    "star_chimeric": ("STAR", "STAR --chimOutType WithinBAM --chimSegmentMin 20"),
+    "star": ("STAR", "STAR --outSAMtype BAM SortedByCoordinate"),
+    "hisat2": ("hisat2", "hisat2 --no-unal"),
+    "bwa": ("bwa", "bwa mem -Y"),
+}
+
+
+def _header(genome: Genome, style: ContigStyle, spec: SimulationSpec) -> pysam.AlignmentHeader:
+    pn, cl = _PROGRAMS[spec.aligner]
+    programs = [
+        {
+            "ID": pn,
+            "PN": pn,
+            "CL": cl + (" -C" if spec.aligner == "bwa" and spec.umi in ("rx", "mi") else ""),
+        }
+    ]
+    if spec.umi == "mi":
+        programs.append(
+            {
+                "ID": "fgbio",
+                "PN": "fgbio",
+                "PP": pn,
+                "CL": "fgbio GroupReadsByUmi --strategy adjacency --edits 1",
+            }
+        )
+    programs.append(
+        {
+            "ID": "fusioncheck",
+            "PN": "fusioncheck",
+            "PP": programs[-1]["ID"],
+            "VN": __version__,
+            "CL": "fusioncheck simulate " + spec.options(),
+        }
+    )
+    return pysam.AlignmentHeader.from_dict({
+        "HD": {"VN": "1.6", "SO": "coordinate"},
+        "SQ": [{"SN": style.to_bam(c), "LN": n} for c, n in genome.lengths.items()],
+        "RG": [{"ID": spec.sample, "SM": spec.sample, "PL": "ILLUMINA"}],
+        "PG": programs,
+    })  # fmt: skip
+
 
 def _write_bam(
     path: Path, records: list[dict], genome: Genome, style: ContigStyle, spec: SimulationSpec
 ) -> None:
-    programs = {
-        "star_chimeric": ("STAR", "STAR --chimOutType WithinBAM --chimSegmentMin 20"),
-        "star": ("STAR", "STAR --outSAMtype BAM SortedByCoordinate"),
-        "hisat2": ("hisat2", "hisat2 --no-unal"),
-        "bwa": ("bwa", "bwa mem -Y"),
-    }
-    pn, cl = programs[spec.aligner]
-    header = {
-        "HD": {"VN": "1.6", "SO": "coordinate"},
-        "SQ": [{"SN": style.to_bam(c), "LN": n} for c, n in genome.lengths.items()],
-        "RG": [{"ID": spec.sample, "SM": spec.sample, "PL": "ILLUMINA"}],
-        "PG": [
-            {"ID": pn, "PN": pn, "CL": cl},
-            {"ID": "fusioncheck", "PN": "fusioncheck", "PP": pn, "VN": __version__,
-             "CL": "fusioncheck simulate " + _spec_args(spec)},
-        ],
-    }  # fmt: skip
-    hdr = pysam.AlignmentHeader.from_dict(header)
+    hdr = _header(genome, style, spec)
     tid = {name: i for i, name in enumerate(hdr.references)}
     records.sort(key=lambda r: (tid[r["chrom"]], r["pos"], r["name"], r["flag"]))
     with pysam.AlignmentFile(str(path), "wb", header=hdr) as out:
@@ -446,7 +448,7 @@ def _write_bam(
             a.reference_start = r["pos"] - 1
             a.mapping_quality = r["mapq"]
             a.cigartuples = r["cigar"]
-            a.next_reference_id = tid[r["mate_chrom"]]
+            a.next_reference_id = tid[r["mate_chrom"]] if r["mate_chrom"] else -1
             a.next_reference_start = r["mate_pos"] - 1
             a.template_length = r["tlen"]
             a.query_sequence = r["seq"]
@@ -456,32 +458,45 @@ def _write_bam(
     pysam.index(str(path))
 
 
-def _spec_args(spec: SimulationSpec) -> str:
-    """The spec as CLI options (no paths), for the @PG line."""
-    args = []
-    for f in fields(spec):
-        value = getattr(spec, f.name)
-        flag = "--" + f.name.replace("_", "-")
-        if isinstance(value, bool):
-            if value:
-                args.append(flag)
-        elif isinstance(value, tuple):
-            args.append(f"{flag} {value[0]}:{value[1]}")
-        elif value is not None:
-            args.append(f"{flag} {value}")
-    return " ".join(args)
-
-
-def _write_fastq(path: Path, entries: list[tuple[str, str, str]]) -> None:
+def _write_fastq(path: Path, entries: list[str]) -> None:
     with (
         open(path, "wb") as raw,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as out,
     ):
-        out.write("".join(f"@{n}\n{s}\n+\n{q}\n" for n, s, q in entries).encode())
+        out.write("".join(entries).encode())
 
 
-def _poisson_at_least(k: int, mean: float) -> float:
-    return 1.0 - sum(math.exp(-mean) * mean**i / math.factorial(i) for i in range(k))
+def _fastq_qual(read) -> str:  # type: ignore[no-untyped-def]
+    quals = ["I"] * len(read.seq)
+    for i in read.errors:
+        quals[i] = "+"
+    return "".join(quals)
+
+
+def _write_reads(
+    spec: SimulationSpec, named: list[Fragment], genome: Genome, style: ContigStyle, outdir: Path
+) -> dict[str, bool]:
+    """Write the BAM and FASTQs; return which read pairs the aligner wrote."""
+    tfe3_exon = load(spec.build)["TFE3"].exon(PARALOG_EXON)
+    paralog = (PARALOG_CHROM, PARALOG_START, tfe3_exon.end)
+    sam: list[dict] = []
+    fastq: list[list[str]] = [[], []]
+    in_bam: dict[str, bool] = {}
+    for f in named:
+        comment = fastq_comment(spec, f)
+        for read, entries in zip(f.reads, fastq):
+            entries.append(f"@{f.name}{comment}\n{read.seq}\n+\n{_fastq_qual(read)}\n")
+        placed = place(f, spec.aligner, genome, supplementary=not spec.no_supplementary)
+        in_bam[f.name] = placed is not None
+        if placed is not None:
+            for record in finish(f, placed, spec.aligner, style, genome, paralog):
+                record["tags"] += umi_tags(spec, f)
+                sam.append(record)
+    _write_bam(outdir / "sample.bam", sam, genome, style, spec)
+    _write_fastq(outdir / "reads_1.fq.gz", fastq[0])
+    if not spec.single_end:
+        _write_fastq(outdir / "reads_2.fq.gz", fastq[1])
+    return in_bam
 
 
 def simulate(
@@ -498,140 +513,111 @@ def simulate(
     except OSError as exc:
         raise OutputError(f"{outdir}: cannot create the directory ({exc.strerror})") from exc
     style = ContigStyle(spec.contig_style)
-    models = load(spec.build)
     locus = None if spec.five_prime in KNOWN_PARTNERS else parse_locus(spec.five_prime, spec.build)
     genome = build_genome(spec.build, (locus,) if locus else ())
     five = genome.genes[spec.five_prime if locus is None else f"{locus[0]}:{locus[1]}"]
     records = _fusion_records(spec, genome, five)
-
-    seed = spec.seed
-    frags: list[Fragment] = _background(spec, genome, random.Random(f"{seed}:background"), five)
-    n_fusion = spec.fusion_fragments
-    if n_fusion is None:  # DNA: heterozygous break in the tumour cells
-        per_position = spec.background * spec.fragment_mean / (2 * spec.read_length)
-        n_fusion = round(per_position * spec.tumour_fraction / 2)
-    for k, rec in enumerate(records):
-        template = Template(rec.pieces, genome, rec.role)
-        rng = random.Random(f"{seed}:{rec.role}")
-        for f in _junction_fragments(template, n_fusion, spec, rng, rec.role):
-            f.record = k
-            frags.append(f)
-    if spec.unspanned_fusion:
-        template = Template(records[0].pieces, genome, "unspanned")
-        frags += _beyond_junction(
-            template, spec, random.Random(f"{seed}:unspanned"), "unspanned_fusion"
-        )
-    rt_record = None
-    if spec.read_through:
-        rt, tfe3 = genome.genes["RTNB"], models["TFE3"]
-        pieces = _exon_pieces(rt, range(1, len(rt.exons) + 1), 0) + _exon_pieces(
-            tfe3, range(READ_THROUGH_EXON, len(tfe3.exons) + 1), 1
-        )
-        template = Template(pieces, genome, "read_through")
-        frags += _junction_fragments(
-            template, spec.read_through, spec, random.Random(f"{seed}:rt"), "read_through"
-        )
-        rt_record = {
-            "five_prime_gene": rt.gene,
-            "three_prime_gene": "TFE3",
-            "breakpoint_5p": f"{style.to_bam(rt.chrom)}:{rt.donor(len(rt.exons))}",
-            "breakpoint_3p": f"{style.to_bam(tfe3.chrom)}:{tfe3.acceptor(READ_THROUGH_EXON)}",
-            "neighbour": f"{style.to_bam(rt.chrom)}:{rt.start}-{rt.end}",
-            "strand": rt.strand,
-        }
-    frags += _paralog_fragments(spec, genome, random.Random(f"{seed}:paralog"))
-    frags += _artefact_pairs(spec, genome, random.Random(f"{seed}:artefact"))
-
-    rng = random.Random(f"{seed}:shuffle")
-    rng.shuffle(frags)
-    dup_rng = random.Random(f"{seed}:duplicates")
-    width = len(str(2 * len(frags)))
-    named: list[Fragment] = []
-    for f in frags:
-        f.name = f"{spec.sample}:{len(named) + 1:0{width}d}"
-        named.append(f)
-        if spec.duplicate_rate and dup_rng.random() < spec.duplicate_rate:
-            copy = Fragment(f"{spec.sample}:{len(named) + 1:0{width}d}", f.source, f.reads,
-                            f.record, duplicate_of=f.name)  # fmt: skip
-            named.append(copy)
-
-    tfe3_exon = models["TFE3"].exon(PARALOG_EXON)
-    paralog = (PARALOG_CHROM, PARALOG_START, tfe3_exon.end)
-    sam: list[dict] = []
-    fastq1: list[tuple[str, str, str]] = []
-    fastq2: list[tuple[str, str, str]] = []
-    in_bam: dict[str, bool] = {}
-    for f in named:
-        for reads, entries in ((f.reads[0], fastq1), (f.reads[1], fastq2)):
-            entries.append((f.name, reads.seq, _fastq_qual(reads)))
-        placed = place(f, spec.aligner, genome)
-        in_bam[f.name] = placed is not None
-        if placed is not None:
-            sam += finish(f, placed, spec.aligner, style, genome, paralog)
-
-    bam = outdir / "sample.bam"
-    _write_bam(bam, sam, genome, style, spec)
-    _write_fastq(outdir / "reads_1.fq.gz", fastq1)
-    _write_fastq(outdir / "reads_2.fq.gz", fastq2)
+    molecules = _molecules(spec, genome, records, five, style)
+    named = sequence_library(spec, molecules.fragments)
+    in_bam = _write_reads(spec, named, genome, style, outdir)
     fasta = place_genome(
         genome, style, outdir, Path(genome_cache) if genome_cache is not None else None
     )
     write_windows(genome, style, outdir / "windows.fa", outdir / "genes.gtf")
-    truth = _truth(spec, style, genome, records, named, in_bam, rt_record)
+    truth = _truth(spec, style, genome, records, named, in_bam, molecules)
     (outdir / "truth.json").write_text(json.dumps(truth, indent=1) + "\n")
     return SimulationResult(
         outdir=outdir,
         genome=fasta,
-        bam=bam,
+        bam=outdir / "sample.bam",
         truth=outdir / "truth.json",
         fastq1=outdir / "reads_1.fq.gz",
-        fastq2=outdir / "reads_2.fq.gz",
+        fastq2=None if spec.single_end else outdir / "reads_2.fq.gz",
         windows=outdir / "windows.fa",
         gtf=outdir / "genes.gtf",
         spec=spec,
     )
 
 
-def _fastq_qual(read) -> str:  # type: ignore[no-untyped-def]
-    quals = ["I"] * len(read.seq)
-    for i in read.errors:
-        quals[i] = "+"
-    return "".join(quals)
+# --- truth ------------------------------------------------------------------------------------
 
 
-def _informative(
-    spec: SimulationSpec, frags: list[Fragment], in_bam: dict[str, bool], models
-) -> int:  # type: ignore[no-untyped-def]
-    """Background fragments that could have shown the fusion, the fewer of the two genes:
-    RNA, touching the last/first 30 bases of the junction exons; DNA, overlapping the
-    ASPSCR1 intron 7 / TFE3 introns 3-5."""
-    five, three = models["ASPSCR1"], models["TFE3"]
-    if spec.assay == "rna":
-        zones: dict[str, list[tuple[int, int]]] = {
-            "ASPSCR1": [(five.donor(7) - 29, five.donor(7))],
-            # TFE3 is on minus: the first 30 bases of an exon in transcription order end at
-            # its acceptor (the exon's highest coordinate).
-            "TFE3": [(three.acceptor(e) - 29, three.acceptor(e)) for e in (4, 5, 6)],
-        }
-    else:
-        zones = {"ASPSCR1": [five.intron(7)], "TFE3": [three.intron(n) for n in (3, 4, 5)]}
-    counts = {}
-    for gene, regions in zones.items():
-        n = 0
-        for f in frags:
-            if f.source != "background" or f.duplicate_of or not in_bam[f.name]:
-                continue
-            span = f.reads[0].template.groups(
-                min(r.t0 for r in f.reads), max(r.t1 for r in f.reads)
-            )
-            n += any(
-                g.chrom == models[gene].chrom and s <= hi and lo <= e
-                for g in span
-                for s, e in g.blocks
-                for lo, hi in regions
-            )
-        counts[gene] = n
-    return min(counts.values())
+def _original(f: Fragment) -> bool:
+    """The molecule's first read pair (not a PCR copy, not a flagged duplicate)."""
+    return not f.duplicate_of and not f.copy_of
+
+
+def _fusion_entry(
+    spec: SimulationSpec, style: ContigStyle, rec: _Record, mine: list[Fragment],
+    in_bam: dict[str, bool],
+) -> dict:  # fmt: skip
+    seen = [f for f in mine if _original(f) and in_bam[f.name]]
+    entry = {
+        "role": rec.role,
+        "five_prime_gene": rec.five.gene,
+        "three_prime_gene": rec.three.gene,
+        "transcript_5p": rec.five.transcript_id,
+        "transcript_3p": rec.three.transcript_id,
+        "breakpoint_5p": f"{style.to_bam(rec.five.chrom)}:{rec.breakpoint_5p}",
+        "breakpoint_3p": f"{style.to_bam(rec.three.chrom)}:{rec.breakpoint_3p}",
+        "exon_5p": rec.exon_5p,
+        "exon_3p": rec.exon_3p,
+        "reading_frame": (
+            "non-coding"
+            if "synthetic" in (rec.five.transcript_id, rec.three.transcript_id)
+            else reading_frame(rec.five, rec.exon_5p, rec.three, rec.exon_3p)
+        ),
+        # fragments = molecules; the split/spanning counts are of molecules the BAM holds
+        "fragments": sum(1 for f in mine if _original(f)),
+        "split_fragments": sum(1 for f in seen if junction_kind(f) == "split"),
+        "spanning_fragments": sum(1 for f in seen if junction_kind(f) == "spanning"),
+        "read_pairs": sum(1 for f in mine if in_bam[f.name]),
+    }
+    if spec.assay == "dna":
+        entry["intron_5p"] = rec.intron_5p
+        entry["intron_3p"] = rec.intron_3p
+    return entry
+
+
+def _listed(spec: SimulationSpec, f: Fragment, in_bam: dict[str, bool]) -> dict:
+    entry = {
+        "name": f.name,
+        "source": f.source,
+        "kind": junction_kind(f, SPLIT_MIN_SIDE),
+        "in_bam": in_bam[f.name],
+        "duplicate_of": f.duplicate_of,
+        "copy_of": f.copy_of,
+        "molecule": f.molecule,
+    }
+    if spec.umi != "none":
+        entry["umi"] = f.umi
+    if f.record is not None:
+        entry["record"] = f.record
+    return entry
+
+
+def _library(spec: SimulationSpec, frags: list[Fragment], in_bam: dict[str, bool]) -> dict:
+    """How the molecules were sequenced, and what the design targets."""
+    out: dict = {
+        "molecules": sum(1 for f in frags if _original(f)),
+        "read_pairs": len(frags),
+        "read_pairs_in_bam": sum(in_bam.values()),
+        "pcr_copies": spec.pcr_copies,
+        "flagged_duplicates": sum(1 for f in frags if f.duplicate_of),
+        "umi": spec.umi,
+        "paired": not spec.single_end,
+        "stranded": "read1_antisense" if spec.stranded else "unstranded",
+        "supplementary_records": not spec.no_supplementary,
+        "ffpe": spec.ffpe,
+    }
+    if spec.design == "amp":
+        style = ContigStyle(spec.contig_style)
+        out["primers"] = [
+            {"gene": "TFE3", "exon": p.exon, "read_strand": p.read_strand,
+             "read_start": f"{style.to_bam(p.chrom)}:{p.read_start}"}
+            for p in amp_primers(load(spec.build)["TFE3"])
+        ]  # fmt: skip
+    return out
 
 
 def _truth(
@@ -641,73 +627,47 @@ def _truth(
     records: list[_Record],
     frags: list[Fragment],
     in_bam: dict[str, bool],
-    rt_record: dict | None,
+    molecules: _Molecules,
 ) -> dict:
+    fusions = [
+        _fusion_entry(spec, style, rec, [f for f in frags if f.record == k], in_bam)
+        for k, rec in enumerate(records)
+    ]
+    background = [f for f in frags if f.source == "background"]
+    return {
+        "fusioncheck_simulate": __version__,
+        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        "build": spec.build,
+        "contig_style": spec.contig_style,
+        "assay": spec.assay,
+        "design": spec.design,
+        "baits": spec.baits,
+        "aligner": spec.aligner,
+        "sample": spec.sample,
+        "library": _library(spec, frags, in_bam),
+        "fusions": fusions,
+        "artefacts": _artefacts(spec, style, molecules),
+        "fragments": [_listed(spec, f, in_bam) for f in frags if f.source != "background"],
+        "background_fragments": sum(1 for f in background if _original(f)),
+        "duplicate_fragments": [f.name for f in frags if f.duplicate_of],
+        "genome_windows": [
+            f"{style.to_bam(c)}:{s}-{e}" for c, runs in genome.windows.items() for s, e, _ in runs
+        ],
+    }
+
+
+def _artefacts(spec: SimulationSpec, style: ContigStyle, molecules: _Molecules) -> dict:
+    """The non-fusion traps the fixture holds, and where."""
     models = load(spec.build)
 
     def locus(chrom: str, pos: int) -> str:
         return f"{style.to_bam(chrom)}:{pos}"
 
-    fusions: list[dict] = []
-    for k, rec in enumerate(records):
-        mine = [f for f in frags if f.record == k]
-        seen = [f for f in mine if not f.duplicate_of and in_bam[f.name]]
-        entry = {
-            "role": rec.role,
-            "five_prime_gene": rec.five.gene,
-            "three_prime_gene": rec.three.gene,
-            "transcript_5p": rec.five.transcript_id,
-            "transcript_3p": rec.three.transcript_id,
-            "breakpoint_5p": locus(rec.five.chrom, rec.breakpoint_5p),
-            "breakpoint_3p": locus(rec.three.chrom, rec.breakpoint_3p),
-            "exon_5p": rec.exon_5p,
-            "exon_3p": rec.exon_3p,
-            "reading_frame": (
-                "non-coding"
-                if "synthetic" in (rec.five.transcript_id, rec.three.transcript_id)
-                else reading_frame(rec.five, rec.exon_5p, rec.three, rec.exon_3p)
-            ),
-            "fragments": sum(1 for f in mine if not f.duplicate_of),
-            "split_fragments": sum(1 for f in seen if junction_kind(f) == "split"),
-            "spanning_fragments": sum(1 for f in seen if junction_kind(f) == "spanning"),
-        }
-        if spec.assay == "dna":
-            entry["intron_5p"] = rec.intron_5p
-            entry["intron_3p"] = rec.intron_3p
-        fusions.append(entry)
-
-    target = fusions[0] if fusions else None
-    support = target["split_fragments"] + target["spanning_fragments"] if target else 0
-    is_target = target is not None and target["five_prime_gene"] == "ASPSCR1"
-    informative = _informative(spec, frags, in_bam, models)
-    if is_target and support >= 3 and target["split_fragments"] >= 1:  # type: ignore[index]
-        expected = "DETECTED"
-    elif is_target and support > 0:
-        expected = "INDETERMINATE"  # evidence below the threshold never makes a negative
-    elif _poisson_at_least(3, 0.10 * informative) >= 0.95:
-        expected = "NOT_DETECTED"
-    else:
-        expected = "INDETERMINATE"
-
-    listed = []
-    for f in frags:
-        if f.source == "background":
-            continue
-        entry = {
-            "name": f.name,
-            "source": f.source,
-            "kind": junction_kind(f, SPLIT_MIN_SIDE),
-            "in_bam": in_bam[f.name],
-            "duplicate_of": f.duplicate_of,
-        }
-        if f.record is not None:
-            entry["record"] = f.record
-        listed.append(entry)
-    artefacts = {
+    paralog_end = PARALOG_START + models["TFE3"].exon(PARALOG_EXON).length - 1
+    return {
         "paralog": {
             "fragments": spec.paralog_fragments,
-            "copy": locus(PARALOG_CHROM, PARALOG_START)
-            + f"-{PARALOG_START + models['TFE3'].exon(PARALOG_EXON).length - 1}",
+            "copy": locus(PARALOG_CHROM, PARALOG_START) + f"-{paralog_end}",
             "copy_of": f"TFE3 exon {PARALOG_EXON}",
             "junction": {
                 "breakpoint_5p": locus("chr17", models["ASPSCR1"].donor(7)),
@@ -715,29 +675,13 @@ def _truth(
             },
         },
         "artefact_pairs": spec.artefact_pairs,
-        "read_through": dict(rt_record or {}, fragments=spec.read_through),
-    }
-    return {
-        "fusioncheck_simulate": __version__,
-        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
-        "build": spec.build,
-        "contig_style": spec.contig_style,
-        "assay": spec.assay,
-        "aligner": spec.aligner,
-        "sample": spec.sample,
-        "expected_call": expected,
-        "expected_call_basis": (
-            "default thresholds: DETECTED with >= 3 visible ASPSCR1::TFE3 fragments (>= 1 split); "
-            "otherwise NOT_DETECTED when a 10% fusion among the informative background "
-            "fragments would give >= 3 with 95% probability, else INDETERMINATE"
-        ),
-        "informative_fragments": informative,
-        "fusions": fusions,
-        "artefacts": artefacts,
-        "fragments": listed,
-        "background_fragments": sum(1 for f in frags if f.source == "background"),
-        "duplicate_fragments": [f.name for f in frags if f.duplicate_of],
-        "genome_windows": [
-            f"{style.to_bam(c)}:{s}-{e}" for c, runs in genome.windows.items() for s, e, _ in runs
-        ],
+        "read_through": dict(molecules.read_through or {}, fragments=spec.read_through),
+        "intronic_chimeras": [
+            dict(
+                site,
+                breakpoint_5p=locus("chr17", site["breakpoint_5p"]),
+                breakpoint_3p=locus("chrX", site["breakpoint_3p"]),
+            )
+            for site in molecules.chimeras
+        ],  # fmt: skip
     }

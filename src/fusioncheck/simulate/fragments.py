@@ -108,6 +108,8 @@ class Read:
     sense: bool
     errors: tuple[int, ...] = ()  # positions (read orientation) with a substituted base
     seq: str = ""
+    #: template offsets where the molecule's C reads T (FFPE deamination, shared by copies)
+    damage: frozenset[int] = frozenset()
 
     def groups(self) -> list[Group]:
         gs = self.template.groups(self.t0, self.t1)
@@ -122,18 +124,31 @@ class Read:
 
 @dataclass
 class Fragment:
+    """One sequenced read pair (or single read) of one molecule."""
+
     name: str
-    source: str  # background, fusion, reciprocal, paralog, artefact_pair, read_through
-    reads: tuple[Read, Read]  # read1, read2
+    source: str  # background, fusion, reciprocal, paralog, artefact_pair, read_through, ...
+    reads: tuple[Read, ...]  # read1, read2 (read1 only when single-end)
     record: int | None = None  # index of the fusion record it supports
-    duplicate_of: str | None = None
+    duplicate_of: str | None = None  # a copy flagged as a duplicate (0x400)
+    copy_of: str | None = None  # an unflagged PCR copy of this molecule's first read pair
+    umi: str | None = None  # as the RX tag writes it
+    molecule: int | None = None  # 0-based molecule number (the MI tag)
     info: dict = field(default_factory=dict)
 
 
 def make_read(
-    template: Template, t0: int, t1: int, sense: bool, rng: random.Random, error_rate: float
+    template: Template,
+    t0: int,
+    t1: int,
+    sense: bool,
+    rng: random.Random,
+    error_rate: float,
+    damage: frozenset[int] = frozenset(),
 ) -> Read:
     seq = template.seq[t0:t1]
+    if damage:
+        seq = "".join("T" if t0 + i in damage and b == "C" else b for i, b in enumerate(seq))
     if not sense:
         seq = reverse_complement(seq)
     errors: list[int] = []
@@ -144,7 +159,7 @@ def make_read(
                 bases[i] = rng.choice(_SUBSTITUTE[bases[i]])
                 errors.append(i)
         seq = "".join(bases)
-    return Read(template, t0, t1, sense, tuple(errors), seq)
+    return Read(template, t0, t1, sense, tuple(errors), seq, damage)
 
 
 def pair(
@@ -155,12 +170,28 @@ def pair(
     read1_sense: bool,
     rng: random.Random,
     error_rate: float,
+    damage_rate: float = 0.0,
 ) -> tuple[Read, Read]:
-    """The two reads of fragment [t0, t0+length): one from each end, facing each other."""
+    """The two reads of fragment [t0, t0+length): one from each end, facing each other.
+
+    ``damage_rate``: each C of the molecule reads T with this probability (deamination of
+    the molecule itself, so both reads and every PCR copy show it)."""
+    damage: frozenset[int] = frozenset()
+    if damage_rate > 0:
+        damage = frozenset(
+            t
+            for t in range(t0, t0 + length)
+            if template.seq[t] == "C" and rng.random() < damage_rate
+        )
     rl = min(read_length, length)
-    sense = make_read(template, t0, t0 + rl, True, rng, error_rate)
-    anti = make_read(template, t0 + length - rl, t0 + length, False, rng, error_rate)
+    sense = make_read(template, t0, t0 + rl, True, rng, error_rate, damage)
+    anti = make_read(template, t0 + length - rl, t0 + length, False, rng, error_rate, damage)
     return (sense, anti) if read1_sense else (anti, sense)
+
+
+def resequence(read: Read, rng: random.Random, error_rate: float) -> Read:
+    """Another sequencing of the same molecule end: same bases and damage, new errors."""
+    return make_read(read.template, read.t0, read.t1, read.sense, rng, error_rate, read.damage)
 
 
 def junction_kind(frag: Fragment, min_side: int = 20) -> str:

@@ -10,6 +10,13 @@
   fusion junction unmapped beside their mate instead; tests/test_real_aligners.py runs it and
   checks the scan's rescue of those reads.
 * ``bwa`` (BWA-MEM): like ``star_chimeric`` with MAPQ 60, multi-mappers 0 with an ``XA`` tag.
+  BWA-MEM does not splice: on RNA every exon a read touches is its own local alignment, so a
+  normal splice reads as a primary plus a supplementary (``SA``), or a soft clip when the
+  exon part is shorter than ``MIN_SEGMENT``.
+
+Without supplementary records (``supplementary=False``, as in UMI-consensus BAMs) a read
+across a junction keeps only its primary alignment, soft-clipped.  Single-end fragments (one
+read) have no mate fields and no pairing flags.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from fusioncheck.simulate.genome import Genome, reverse_complement
 
 RNA_STYLES = ("star_chimeric", "star", "hisat2")
 DNA_STYLES = ("bwa",)
+#: Record styles a simulated RNA library may be written in (BWA-MEM on panel RNA included).
+RNA_ALIGNERS = (*RNA_STYLES, "bwa")
 #: Shortest part of a read an aligner places on its own (STAR chimSegmentMin, BWA seeds).
 MIN_SEGMENT = 20
 #: STAR's outFilterMatchNminOverLread / outFilterScoreMinOverLread default.
@@ -137,8 +146,28 @@ def _longest(groups: list[Group]) -> Group:
     return best
 
 
-def place(frag: Fragment, aligner: str, genome: Genome) -> list[list[Alignment]] | None:
-    """Each read's alignments, primary first; None when the aligner would not write the pair."""
+def _per_exon(group: Group) -> list[Group]:
+    """A spliced group as one group per exon block (how an aligner that cannot splice sees
+    it), in read-template order."""
+    if len(group.blocks) == 1:
+        return [group]
+    ordered = group.blocks[::-1] if group.genome_reverse else group.blocks
+    out = []
+    t = group.t0
+    for s, e in ordered:
+        out.append(
+            Group(group.part, group.chrom, group.genome_reverse, t, t + e - s + 1, ((s, e),))
+        )
+        t += e - s + 1
+    return out
+
+
+def place(
+    frag: Fragment, aligner: str, genome: Genome, supplementary: bool = True
+) -> list[list[Alignment]] | None:
+    """Each read's alignments, primary first; None when the aligner would not write the pair.
+
+    ``supplementary=False``: only the primary alignment of each read (soft-clipped)."""
     reads = frag.reads
     if aligner == "star":
         totals: dict[tuple[str, int], int] = {}
@@ -160,10 +189,12 @@ def place(frag: Fragment, aligner: str, genome: Genome) -> list[list[Alignment]]
     out = []
     for r in reads:
         groups = r.groups()
+        if aligner == "bwa":
+            groups = [piece for g in groups for piece in _per_exon(g)]
         long_enough = [g for g in groups if g.t1 - g.t0 >= MIN_SEGMENT] or [_longest(groups)]
         primary = _longest(long_enough)
         alns = [align(r, primary, genome)]
-        for g in long_enough:
+        for g in long_enough if supplementary else ():
             if g is not primary:
                 a = align(r, g, genome)
                 a.supplementary = True
@@ -191,19 +222,10 @@ def _xa(a: Alignment, genome: Genome, style: ContigStyle, paralog: tuple[str, in
     return f"{style.to_bam(chrom)},{strand}{pos},{cigar},{a.nm};"
 
 
-def finish(
-    frag: Fragment,
-    placed: list[list[Alignment]],
-    aligner: str,
-    style: ContigStyle,
-    genome: Genome,
-    paralog: tuple[str, int, int],
-) -> list[dict]:
-    """SAM fields of every record of the pair (flags, mates, tags)."""
-    for alns in placed:
-        for a in alns:
-            a.multi = frag.source == "paralog" and a.group.part == 1
-            a.mapq = _MULTI_MAPQ[aligner] if a.multi else _UNIQUE_MAPQ[aligner]
+def _pairing(placed: list[list[Alignment]]) -> tuple[bool, list[int]]:
+    """Whether the pair is concordant (proper-pair flag) and each read's TLEN."""
+    if len(placed) == 1:
+        return False, [0]
     p1, p2 = placed[0][0], placed[1][0]
     concordant = (
         _key(p1.read, p1.group) == _key(p2.read, p2.group)
@@ -215,29 +237,58 @@ def finish(
         span = max(p1.end, p2.end) - min(p1.pos, p2.pos) + 1
         first = 0 if (p1.pos, 0) <= (p2.pos, 1) else 1
         tlen[first], tlen[1 - first] = span, -span
+    return concordant, tlen
+
+
+def _aligner_tags(
+    a: Alignment, seq: str, aligner: str, concordant: bool, paired: bool, xa: str | None
+) -> list[tuple[str, object]]:
+    tags: list[tuple[str, object]] = []
+    if aligner in ("star", "star_chimeric"):
+        tags += [("NH", 2 if a.multi else 1), ("HI", 1)]
+        tags += [("AS", len(seq) - 2 * a.nm), ("nM", a.nm)]
+    elif aligner == "hisat2":
+        pairing = ("CP" if concordant else "DP") if paired else "UU"
+        tags += [("AS", -6 * a.nm - (a.left + a.right)), ("XM", a.nm)]
+        tags += [("YT", pairing), ("NH", 2 if a.multi else 1)]
+    else:
+        tags += [("AS", len(seq) - 5 * a.nm), ("XS", len(seq) - 5 * a.nm if a.multi else 0)]
+        if xa is not None:
+            tags.append(("XA", xa))
+    return tags
+
+
+def finish(
+    frag: Fragment,
+    placed: list[list[Alignment]],
+    aligner: str,
+    style: ContigStyle,
+    genome: Genome,
+    paralog: tuple[str, int, int],
+) -> list[dict]:
+    """SAM fields of every record of the pair or single read (flags, mates, tags)."""
+    for alns in placed:
+        for a in alns:
+            a.multi = frag.source == "paralog" and a.group.part == 1
+            a.mapq = _MULTI_MAPQ[aligner] if a.multi else _UNIQUE_MAPQ[aligner]
+    paired = len(placed) == 2
+    concordant, tlen = _pairing(placed)
     records = []
     for i, alns in enumerate(placed):
-        mate = placed[1 - i][0]
+        mate = placed[1 - i][0] if paired else None
         for j, a in enumerate(alns):
-            flag = 0x1 | (0x40 if i == 0 else 0x80)
+            flag = (0x1 | (0x40 if i == 0 else 0x80)) if paired else 0
             flag |= 0x2 if concordant else 0
             flag |= 0x10 if a.reverse else 0
-            flag |= 0x20 if mate.reverse else 0
+            flag |= 0x20 if mate is not None and mate.reverse else 0
             flag |= 0x800 if a.supplementary else 0
             flag |= 0x400 if frag.duplicate_of else 0
             seq, qual = a.seq_out()
-            tags: list[tuple[str, object]] = []
-            if aligner in ("star", "star_chimeric"):
-                tags += [("NH", 2 if a.multi else 1), ("HI", 1)]
-                tags += [("AS", len(seq) - 2 * a.nm), ("nM", a.nm)]
-            elif aligner == "hisat2":
-                tags += [("AS", -6 * a.nm - (a.left + a.right)), ("XM", a.nm)]
-                tags += [("YT", "CP" if concordant else "DP"), ("NH", 2 if a.multi else 1)]
-            else:
-                tags += [("AS", len(seq) - 5 * a.nm), ("XS", len(seq) - 5 * a.nm if a.multi else 0)]
-                if a.multi:
-                    tags.append(("XA", _xa(a, genome, style, paralog)))
-            tags += [("NM", a.nm), ("MD", a.md), ("MC", cigar_string(mate.cigar))]
+            xa = _xa(a, genome, style, paralog) if a.multi and aligner == "bwa" else None
+            tags = _aligner_tags(a, seq, aligner, concordant, paired, xa)
+            tags += [("NM", a.nm), ("MD", a.md)]
+            if mate is not None:
+                tags.append(("MC", cigar_string(mate.cigar)))
             if len(alns) > 1:
                 others = [alns[k] for k in range(len(alns)) if k != j]
                 tags.append(("SA", "".join(_sa_entry(o, style) for o in others)))
@@ -249,8 +300,8 @@ def finish(
                     pos=a.pos,
                     mapq=a.mapq,
                     cigar=a.cigar_out(),
-                    mate_chrom=style.to_bam(mate.group.chrom),
-                    mate_pos=mate.pos,
+                    mate_chrom=style.to_bam(mate.group.chrom) if mate is not None else None,
+                    mate_pos=mate.pos if mate is not None else 0,
                     tlen=0 if a.supplementary else tlen[i],
                     seq=seq,
                     qual=qual,
