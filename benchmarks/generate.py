@@ -353,9 +353,10 @@ def main() -> int:
     args = parser.parse_args()
     from fusioncheck.config import Thresholds
     from fusioncheck.genes import load
+    from fusioncheck.target import load_target
 
     windows: dict[str, list[tuple[int, int]]] = {}
-    for w in load("GRCh38").target_windows(Thresholds().flank):
+    for w in load_target().windows(load("GRCh38"), Thresholds().flank):
         windows.setdefault(w.chrom, []).append((w.start - 1, w.end))
     build(args.sim_bam, args.out_bam, args.pairs, args.rna, args.seed, windows, 300, 50,
           level=args.level)  # fmt: skip

@@ -90,10 +90,11 @@ def windows() -> tuple[dict[str, list[tuple[int, int]]], list[str]]:
     """The scan's windows (0-based spans per chromosome) and the same as samtools regions."""
     from fusioncheck.config import Thresholds
     from fusioncheck.genes import load
+    from fusioncheck.target import load_target
 
     spans: dict[str, list[tuple[int, int]]] = {}
     regions = []
-    for w in load("GRCh38").target_windows(Thresholds().flank):
+    for w in load_target().windows(load("GRCh38"), Thresholds().flank):
         spans.setdefault(w.chrom, []).append((w.start - 1, w.end))
         regions.append(f"{w.chrom}:{w.start}-{w.end}")
     return spans, regions

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from fusioncheck.errors import UsageError
 
@@ -93,7 +94,7 @@ def load_thresholds(path: str | Path | None) -> Thresholds:
             f"{path}: unknown threshold(s) {', '.join(unknown)}; known: {', '.join(known)}"
         )
     defaults = Thresholds()
-    typed = {}
+    typed: dict[str, Any] = {}
     for key, value in data.items():
         kind = type(getattr(defaults, key))
         if kind is tuple and not isinstance(value, list):

@@ -14,7 +14,7 @@ import pysam
 
 from fusioncheck.config import Thresholds
 from fusioncheck.genes import ContigStyle, GeneModels, Transcript, Window
-from fusioncheck.model import Breakend
+from fusioncheck.model import Breakend, Side
 
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 
@@ -218,13 +218,13 @@ class PartnerIndex:
     @staticmethod
     def _end_of(track: _Track, offset: int) -> Breakend:
         """The breakend after ``offset`` for a part running up the track to it."""
-        keeps = "below" if track.ascending else "above"
+        keeps: Side = "below" if track.ascending else "above"
         return Breakend(track.chrom, track.positions[offset], keeps)
 
     @staticmethod
     def _start_of(track: _Track, offset: int) -> Breakend:
         """The breakend before ``offset`` for a part running up the track from it."""
-        keeps = "above" if track.ascending else "below"
+        keeps: Side = "above" if track.ascending else "below"
         return Breakend(track.chrom, track.positions[offset], keeps)
 
     def _at_boundaries(self, a: Breakend, b: Breakend) -> bool:

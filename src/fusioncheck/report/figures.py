@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from html import escape
 
-from fusioncheck.genes import JUNCTION_EXONS, GeneModels, Transcript
+from fusioncheck.genes import GeneModels, Transcript
+from fusioncheck.target import load_target
 
 WIDTH = 760
 LEFT = 150  # room for gene labels
@@ -272,12 +273,13 @@ def _fmt_pos(text: str) -> str:
 
 def junction_region_diagram(models: GeneModels) -> str:
     """When no fusion was reported: both target genes, with the ASPS junction exons outlined."""
-    five, three = models.five_prime, models.three_prime
+    target = load_target()
+    five, three = models[target.five_prime.gene], models[target.three_prime.gene]
     scale = _scale(models, [five.gene, three.gene])
     lay5 = _Layout(five, scale, LEFT)
     lay3 = _Layout(three, scale, LEFT)
-    j5 = set(JUNCTION_EXONS[five.gene])
-    j3 = set(JUNCTION_EXONS[three.gene])
+    j5 = set(target.five_prime.junction_exons)
+    j3 = set(target.three_prime.junction_exons)
     body = [
         _text(10, 14, "ASPS junction region (no fusion reported)", 12, font_weight="bold"),
         _text(
@@ -308,8 +310,9 @@ def coverage_chart(gene: str, counts: list[int], models: GeneModels) -> str:
     n = max(1, len(counts))
     usable = WIDTH - LEFT - RIGHT
     bw = usable / n
-    junction = set(JUNCTION_EXONS.get(gene, ()))
-    colour = THREE_COLOUR if tx is not None and tx.gene == "TFE3" else FIVE_COLOUR
+    sides = {p.gene: p for p in load_target().partners}
+    junction = set(sides[gene].junction_exons) if gene in sides else set()
+    colour = THREE_COLOUR if gene == load_target().three_prime.gene else FIVE_COLOUR
     sub = _subtitle(tx) if tx else "no gene model"
     body = [
         _text(10, 14, f"{gene} exon coverage", 12, font_weight="bold"),

@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from fusioncheck import __version__
-from fusioncheck.evidence import FILTERS
+from fusioncheck.filters import FILTERS
 from fusioncheck.genes import GeneModels
 from fusioncheck.report import figures, text
 from fusioncheck.report.lab import Lab

@@ -16,7 +16,7 @@ from string import Template
 import yaml
 
 from fusioncheck.errors import InputError
-from fusioncheck.genes import _resource_path
+from fusioncheck.genes import resource_path
 
 RESOURCE = "targets/ASPSCR1_TFE3/interpretation.yaml"
 
@@ -148,7 +148,7 @@ def _check_citations(interp: Interpretation) -> None:
 
 @cache
 def load() -> Interpretation:
-    path = _resource_path(RESOURCE)
+    path = resource_path(RESOURCE)
     data = yaml.safe_load(path.read_text())
     interp = Interpretation(
         target=data["target"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fusioncheck.genes import GeneModels
 from fusioncheck.report.interpretation import load as _interp
+from fusioncheck.target import load_target
 
 ASSAY_NAMES = {"rna": "RNA-seq", "dna": "DNA panel"}
 
@@ -221,7 +222,8 @@ def transcript_labels(result: dict, models: GeneModels) -> tuple[str, str]:
     for fusion in result["fusions"]:
         if fusion["kind"] == "target" and fusion["transcript_5p"] and fusion["transcript_3p"]:
             return fusion["transcript_5p"], fusion["transcript_3p"]
-    return models.five_prime.label, models.three_prime.label
+    target = load_target()
+    return models[target.five_prime.gene].label, models[target.three_prime.gene].label
 
 
 def method_text(result: dict, models: GeneModels) -> list[str]:
