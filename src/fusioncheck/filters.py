@@ -95,7 +95,10 @@ JUNCTION_FILTERS: tuple[JunctionFilter, ...] = (
 )
 
 #: Every filter name with its description, in the order applied.
-FILTERS: dict[str, str] = {f.name: f.description for f in (*READ_FILTERS, *JUNCTION_FILTERS)}
+FILTERS: dict[str, str] = {
+    **{f.name: f.description for f in READ_FILTERS},
+    **{f.name: f.description for f in JUNCTION_FILTERS},
+}
 
 
 def check_disabled(t: Thresholds) -> None:
