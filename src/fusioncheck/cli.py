@@ -35,7 +35,36 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
         "evidence such as STAR's default output, and for the fusion protein)",
     )
     p.add_argument("--build", default="auto", help="auto (from the header), GRCh38 or GRCh37")
-    p.add_argument("--assay", default="auto", choices=["auto", "rna", "dna"])
+    p.add_argument(
+        "--assay",
+        default="auto",
+        choices=["auto", "wts", "amp", "rna_capture", "dna_capture", "rna", "dna"],
+        help="assay design (docs/assays.md): wts whole transcriptome, amp anchored multiplex "
+        "PCR, rna_capture / dna_capture hybrid capture; rna = wts and dna = dna_capture; auto "
+        "(default) takes RNA or DNA from the spliced reads and the covered side(s) from coverage",
+    )
+    p.add_argument(
+        "--targets",
+        metavar="BED",
+        help="BED of the panel's baits or primers: decides which side(s) of the fusion the "
+        "assay covers (same build and contig naming as the BAM)",
+    )
+    p.add_argument(
+        "--tumour-content",
+        type=float,
+        metavar="F",
+        help="the pathologist's tumour content estimate (0-1): a negative must then be able to "
+        "see the fusion fraction it implies",
+    )
+    p.add_argument(
+        "--umi",
+        default="auto",
+        choices=["auto", "RX", "MI", "name", "none"],
+        help="where molecule identifiers (UMIs) are: RX or MI tag, or the read name's last "
+        "'_' field; auto (default) uses RX/MI when present, else collapses PCR copies by their "
+        "outer read ends",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log each stage's counts to stderr")
     p.add_argument("--config", help="YAML file of thresholds (default: the built-in defaults)")
     p.add_argument("--threads", type=int, default=1, help="decompression threads")
     p.add_argument(
@@ -57,6 +86,8 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from fusioncheck.output import write_result
     from fusioncheck.scan import scan
 
+    if args.verbose:
+        logging.getLogger("fusioncheck").setLevel(logging.INFO)
     result = scan(
         args.bam,
         sample=args.sample,
@@ -68,6 +99,9 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
         command=shlex.join(["fusioncheck", *argv]),
         full_checksum=args.full_checksum,
         unmapped_tail=args.unmapped_tail,
+        targets=args.targets,
+        tumour_content=args.tumour_content,
+        umi=args.umi,
     )
     paths = write_result(result, args.outdir)
     print(f"{args.sample}: {result['call']} ({result['call_reason']})")
@@ -463,6 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="fusioncheck: %(message)s",
         stream=sys.stderr,
     )
+    # The stages log their counts at INFO: shown with --verbose (or --debug), warnings always.
+    logging.getLogger("fusioncheck").setLevel(logging.DEBUG if args.debug else logging.WARNING)
     try:
         return COMMANDS[args.command][1](args, argv)
     except FusioncheckError as exc:
