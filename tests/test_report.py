@@ -49,6 +49,7 @@ def fusion(**changes: object) -> dict:
         "side_5p": "below",
         "side_3p": "below",
         "breakpoint_precision": "exact",
+        "canonical": True,
         "exon_5p": 7,
         "exon_3p": 6,
         "intron_5p": None,
@@ -58,9 +59,11 @@ def fusion(**changes: object) -> dict:
         "split_reads": 9,
         "spanning_pairs": 5,
         "supporting_fragments": 14,
+        "supporting_reads": 16,
         "reading_frame": "in-frame",
         "confidence": "high",
         "type_label": "type 1",
+        "reported_type": True,
         "fusion_protein": None,
         "filters": {"duplicates": 3, "low_mapq": 1},
         "passed": True,
@@ -72,9 +75,11 @@ def fusion(**changes: object) -> dict:
 def document(sample: str, call: str, fusions: list[dict], **changes: object) -> dict:
     """A complete, schema-valid result document."""
     doc = {
-        "schema_version": "1.0",
+        "schema_version": "1.1",
         "sample": sample,
+        "target": "ASPSCR1::TFE3",
         "assay": "rna",
+        "design": "wts",
         "call": call,
         "confidence": "high" if call == "DETECTED" else None,
         "call_reason": "14 fragments support ASPSCR1 exon 7::TFE3 exon 6",
@@ -94,6 +99,8 @@ def document(sample: str, call: str, fusions: list[dict], **changes: object) -> 
         "thresholds": {"min_support": 3, "min_split_reads": 1, "negative_max_fraction": 0.1},
         "fusions": fusions,
         "filters": {"duplicates": 12, "low_mapq": 4, "short_anchor": 2, "homology": 0},
+        "filters_disabled": [],
+        "warnings": [],
         "reciprocal": {"status": "absent", "fragments": 0,
                        "statement": "No reciprocal TFE3::ASPSCR1 evidence."},
         "tfe3_imbalance": {"status": "balanced", "ratio": 1.1, "fold": 1.1, "lost_exons": [2, 3],
@@ -101,7 +108,9 @@ def document(sample: str, call: str, fusions: list[dict], **changes: object) -> 
                            "statement": "TFE3 kept/lost exon coverage 1.1-fold the reference."},
         "unresolved_tfe3_breaks": [],
         "sensitivity": {"informative_fragments_5p": 180.0, "informative_fragments_3p": 150.0,
-                        "min_support": 3, "detectable_fraction": 0.042,
+                        "sides_assessed": ["5p", "3p"], "min_support": 3,
+                        "detectable_fraction": 0.042, "required_fraction": 0.1,
+                        "tumour_content": None,
                         "statement": "A fusion in 4.2% of transcripts would have been detected "
                         "with 95% probability."},
         "qc": {
@@ -115,6 +124,10 @@ def document(sample: str, call: str, fusions: list[dict], **changes: object) -> 
             "duplicate_rate": 0.08,
             "read_length": 100,
             "paired": True,
+            "unmatched_soft_clips": 0,
+            "unmatched_junction_clips": 0,
+            "unchecked_unmapped_reads": 0,
+            "molecule_identity": "outer read ends (no UMI)",
         },
     }  # fmt: skip
     doc.update(copy.deepcopy(changes))
