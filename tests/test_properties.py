@@ -1,5 +1,6 @@
-"""Property: whatever reads, CIGARs and tags sit around the windows, ``scan`` finishes with a
-valid call and never counts more supporting fragments than there are fragments."""
+"""Property: whatever reads, CIGARs and tags (malformed SA and MC tags included) sit around the
+windows, ``scan`` finishes with a valid call, never counts more supporting molecules than there
+are fragments, and counts every read with a malformed tag under ``malformed_tag``."""
 
 import tempfile
 from pathlib import Path
@@ -20,6 +21,12 @@ cigars = st.one_of(
     st.builds(lambda a: f"{a}M{100 - a}H", st.integers(1, 99)),
 )
 loci = st.sampled_from(sorted(LOCI)).flatmap(lambda c: st.tuples(st.just(c), st.integers(*LOCI[c])))
+#: Tag values that do not follow the SAM specification.
+bad_sa = st.sampled_from(
+    ["garbage", "chr17,1,+,50M,xx,0;", "chr17,1,+,50M,60;", "chr17,1,+,50M,60,0,1;",
+     "chr17,1,?,50M,60,0;", "chr17,1,+,50Q,60,0;", "chr17,0,+,50M,60,0;", ";"]
+)  # fmt: skip
+bad_mc = st.sampled_from(["", "100", "M100", "10M*", "abc"])
 records = st.fixed_dictionaries(
     {
         "name": st.integers(0, 15).map(lambda i: f"frag{i}"),
@@ -28,7 +35,10 @@ records = st.fixed_dictionaries(
         "reverse": st.booleans(),
         "flag": st.sampled_from([0, 0x400, 0x800, 0x100, 0x200, 0x2]),
         "mapq": st.sampled_from([0, 3, 60, 255]),
-        "sa": st.one_of(st.none(), st.tuples(loci, cigars, st.booleans(), st.integers(0, 60))),
+        "sa": st.one_of(
+            st.none(), st.tuples(loci, cigars, st.booleans(), st.integers(0, 60)), bad_sa
+        ),
+        "mc": st.one_of(st.none(), cigars, bad_mc),
         "mate": st.one_of(st.none(), st.tuples(loci, st.booleans())),
         "read1": st.booleans(),
     }
@@ -41,9 +51,13 @@ def test_scan_never_crashes_and_never_overcounts(recs):
     b = BamBuilder()
     for r in recs:
         tags = {}
-        if r["sa"] is not None:
+        if isinstance(r["sa"], str):
+            tags["SA"] = r["sa"]
+        elif r["sa"] is not None:
             (chrom, pos), cigar, rev, mapq = r["sa"]
             tags["SA"] = f"{chrom},{pos},{'-' if rev else '+'},{cigar},{mapq},0;"
+        if r["mc"] is not None and r["mate"] is not None:
+            tags["MC"] = r["mc"]
         mate = None
         if r["mate"] is not None:
             (chrom, pos), rev = r["mate"]
@@ -61,3 +75,7 @@ def test_scan_never_crashes_and_never_overcounts(recs):
     for fusion in result["fusions"]:
         assert fusion["supporting_fragments"] <= len(fragments)
         assert fusion["split_reads"] + fusion["spanning_pairs"] == fusion["supporting_fragments"]
+        assert fusion["supporting_fragments"] <= fusion["supporting_reads"]
+    assert result["filters"]["malformed_tag"] <= len(recs)
+    if result["filters"]["malformed_tag"]:
+        assert any("malformed tag" in w for w in result["warnings"])
