@@ -10,7 +10,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from fusioncheck.errors import OutputError, UsageError
@@ -46,23 +47,43 @@ def make_readable(path: Path) -> None:
     path.chmod(0o666 & ~umask)
 
 
-def _write_temp(path: Path, text: str) -> Path:
-    """``text`` in a hidden temporary file beside ``path``, flushed to disk."""
+def _temp_beside(path: Path) -> tuple[int, Path]:
+    """A new hidden temporary file in ``path``'s directory (created if need be)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise OutputError(f"{path.parent}: cannot write results here ({exc.strerror})") from exc
+    return fd, Path(tmp)
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` for a writer that wants a file name (a VCF writer, a
+    PDF engine): renamed to ``path`` when the block succeeds, removed when it fails."""
+    fd, tmp = _temp_beside(path)
+    os.close(fd)
+    try:
+        yield tmp
+        make_readable(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_temp(path: Path, text: str) -> Path:
+    """``text`` in a hidden temporary file beside ``path``, flushed to disk."""
+    fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        make_readable(Path(tmp))
+        make_readable(tmp)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise OutputError(f"{path}: writing failed ({exc.strerror}); nothing was kept") from exc
-    return Path(tmp)
+    return tmp
 
 
 def atomic_write(files: dict[Path, str]) -> None:

@@ -31,17 +31,13 @@ rule report:
         mem_mb=1000,
         runtime=10,
     params:
-        tmpdir=lambda wildcards, output: os.path.join(
-            os.path.dirname(output[0]), f".{wildcards.sample}.tmp"
-        ),
+        outdir=lambda wildcards, output: os.path.dirname(output[0]),
         extra="" if config["report_pdf"] else "--no-pdf",
         lab=LAB_ARGS,
+    # Each file is written under a temporary name and renamed by fusioncheck itself.
     shell:
-        "(rm -rf {params.tmpdir:q}"
-        " && fusioncheck report {input.json:q} --outdir {params.tmpdir:q} {params.extra}"
-        " {params.lab:q}"
-        " && for f in {output:q}; do mv {params.tmpdir:q}/$(basename $f) $f; done"
-        " && rm -rf {params.tmpdir:q}) > {log:q} 2>&1"
+        "fusioncheck report {input.json:q} --outdir {params.outdir:q} {params.extra}"
+        " {params.lab:q} > {log:q} 2>&1"
 
 
 rule cohort_report:

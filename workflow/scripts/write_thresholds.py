@@ -4,16 +4,16 @@ Run by the `thresholds` rule (Snakemake's script directive provides ``snakemake`
 under a temporary name and renamed, so a killed run leaves no partial file.
 """
 
-import os
+from pathlib import Path
 
 import yaml
 
+from fusioncheck.output import atomic_write
+
 snakemake = globals()["snakemake"]
 target = snakemake.output[0]
-tmp = f"{target}.tmp"
-with open(tmp, "w") as handle:
-    handle.write("# Written by the fusioncheck workflow from the config's thresholds section.\n")
-    yaml.safe_dump({"thresholds": dict(snakemake.params.thresholds)}, handle, sort_keys=True)
-os.replace(tmp, target)
+text = "# Written by the fusioncheck workflow from the config's thresholds section.\n"
+text += yaml.safe_dump({"thresholds": dict(snakemake.params.thresholds)}, sort_keys=True)
+atomic_write({Path(target): text})
 with open(snakemake.log[0], "w") as handle:
     handle.write(f"wrote {target}: {dict(snakemake.params.thresholds)}\n")

@@ -9,18 +9,12 @@ The JSON is the source of truth; nothing here reads the BAM.  Public API::
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-import jsonschema
-
 from fusioncheck import genes
-from fusioncheck.errors import InputError, OutputError
-from fusioncheck.output import atomic_write, make_readable
+from fusioncheck.model import read_document
+from fusioncheck.output import atomic_output, atomic_write
 from fusioncheck.report import html, pdf, vcf
 from fusioncheck.report.lab import Lab
 
@@ -32,29 +26,9 @@ class ReportPaths:
     pdf: Path | None
 
 
-def _schema() -> dict:
-    text = (resources.files("fusioncheck") / "schemas" / "fusioncheck.schema.json").read_text()
-    return json.loads(text)
-
-
 def load_result(path: str | Path) -> dict:
     """Read and validate one result document (InputError saying what is wrong)."""
-    path = Path(path)
-    try:
-        result = json.loads(path.read_text())
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from exc
-    validator = jsonschema.Draft202012Validator(_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(result))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise InputError(
-            f"{path}: not a fusioncheck result ({where}: {error.message}); re-run "
-            "`fusioncheck scan` with this version"
-        )
-    return result
+    return read_document(path)
 
 
 def output_paths(result: dict, outdir: str | Path) -> ReportPaths:
@@ -66,18 +40,8 @@ def output_paths(result: dict, outdir: str | Path) -> ReportPaths:
 
 
 def _write_vcf_atomic(result: dict, models: genes.GeneModels, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"{path.parent}: cannot write here ({exc.strerror})") from exc
-    try:
-        vcf.write_vcf(result, models, tmp)
-        make_readable(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_output(path) as tmp:
+        vcf.write_vcf(result, models, str(tmp))
 
 
 def write_sample_report(

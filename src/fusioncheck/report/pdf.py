@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from fusioncheck.errors import FusioncheckError
-from fusioncheck.output import make_readable
+from fusioncheck.output import atomic_output
 
 #: Executable names tried, in order, when neither --chromium nor FUSIONCHECK_CHROMIUM is set.
 CANDIDATES = (
@@ -73,33 +73,26 @@ def find_chromium(explicit: str | None = None) -> str:
 
 def html_to_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120.0) -> Path:
     """Print ``html`` to ``pdf`` (written under a temporary name, then renamed)."""
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=pdf.parent, prefix=f".{pdf.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with tempfile.TemporaryDirectory(prefix="fusioncheck-chromium-") as profile:
-            cmd = [
-                chromium,
-                *FLAGS,
-                f"--user-data-dir={profile}",
-                f"--print-to-pdf={tmp}",
-                html.resolve().as_uri(),
-            ]
-            try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-            except subprocess.TimeoutExpired as exc:
-                raise PdfEngineError(f"{chromium} did not print {html} in {timeout:g} s") from exc
-            except OSError as exc:
-                raise PdfEngineError(f"{chromium} could not be started ({exc.strerror})") from exc
-        data = tmp.read_bytes()[:5] if tmp.exists() else b""
-        if proc.returncode != 0 or data != b"%PDF-":
+    with (
+        atomic_output(pdf) as tmp,
+        tempfile.TemporaryDirectory(prefix="fusioncheck-chromium-") as profile,
+    ):
+        cmd = [
+            chromium,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={tmp}",
+            html.resolve().as_uri(),
+        ]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise PdfEngineError(f"{chromium} did not print {html} in {timeout:g} s") from exc
+        except OSError as exc:
+            raise PdfEngineError(f"{chromium} could not be started ({exc.strerror})") from exc
+        if proc.returncode != 0 or tmp.read_bytes()[:5] != b"%PDF-":
             tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
             raise PdfEngineError(
                 f"{chromium} failed to print {html} (exit {proc.returncode}):\n{tail}"
             )
-        make_readable(tmp)
-        os.replace(tmp, pdf)
-    finally:
-        tmp.unlink(missing_ok=True)
     return pdf
