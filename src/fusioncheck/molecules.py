@@ -62,6 +62,9 @@ class MoleculeKeys:
 
 def _outer_ends(read: pysam.AlignedSegment) -> str:
     """Both reads' leftmost positions and strands, in a mate-independent order."""
+    if read.reference_id < 0:
+        # A wholly unmapped pair has no ends to compare: its copies share their sequence.
+        return "seq:" + str(read.query_sequence)
     own = (read.reference_id, read.reference_start, read.is_reverse)
     if not read.is_paired or read.mate_is_unmapped:
         return ":".join(map(str, own))
