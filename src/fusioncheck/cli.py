@@ -19,6 +19,31 @@ from fusioncheck.errors import FusioncheckError
 # --- scan -------------------------------------------------------------------------------------
 
 
+def _threads(text: str) -> int:
+    """--threads: a whole number of at least 1 (0 or -1 mean nothing to htslib, and a silent
+    reinterpretation as "all cores" would oversubscribe shared nodes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give at least 1")
+    return value
+
+
+def _usable_threads(requested: int) -> int:
+    """``requested``, or the CPUs this process may run on when fewer: decompression threads
+    beyond them only compete for the same cores.  Clamped with a warning, not refused, because
+    a cluster job may be given fewer cores than its command line asks for."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if available and requested > available:
+        logging.getLogger("fusioncheck").warning(
+            "--threads %d: only %d CPU(s) available here; using %d", requested, available, available
+        )
+        return available
+    return requested
+
+
 def _add_scan(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "scan",
@@ -66,7 +91,13 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log each stage's counts to stderr")
     p.add_argument("--config", help="YAML file of thresholds (default: the built-in defaults)")
-    p.add_argument("--threads", type=int, default=1, help="decompression threads")
+    p.add_argument(
+        "--threads",
+        type=_threads,
+        default=1,
+        help="decompression threads, at least 1 (more than the CPUs available are reduced to "
+        "them, with a warning)",
+    )
     p.add_argument(
         "--unmapped-tail",
         action="store_true",
@@ -95,7 +126,7 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
         build=args.build,
         assay=args.assay,
         thresholds=load_thresholds(args.config),
-        threads=args.threads,
+        threads=_usable_threads(args.threads),
         command=shlex.join(["fusioncheck", *argv]),
         full_checksum=args.full_checksum,
         unmapped_tail=args.unmapped_tail,
@@ -416,6 +447,11 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-pdf", action="store_true", help="write HTML and VCF only")
     p.add_argument(
+        "--reference",
+        help="genome FASTA the sample was scanned with: the VCF then carries the real REF base "
+        "at each breakend (default N), as `bcftools norm -f` requires",
+    )
+    p.add_argument(
         "--chromium",
         help="Chromium/Chrome executable for the PDF (default: $FUSIONCHECK_CHROMIUM, then "
         "chromium, chromium-browser, google-chrome on PATH)",
@@ -428,6 +464,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from fusioncheck.cohort import refuse_repeated_samples
     from fusioncheck.errors import UsageError
     from fusioncheck.report import load_result, write_cohort_report, write_sample_report
     from fusioncheck.report.lab import make_lab
@@ -440,12 +477,18 @@ def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.out and not args.cohort:
         raise UsageError("--out is for the cohort page: add --cohort, or use --outdir")
     results = [(path, load_result(path)) for path in args.results]  # all valid before writing
+    refuse_repeated_samples(r["sample"] for _, r in results)
     lab = make_lab(args.lab_name, args.lab_address, args.lab_accreditation, args.lab_logo)
     written = []
     if args.outdir:
         for path, result in results:
             paths = write_sample_report(
-                result, args.outdir, make_pdf=False, source=str(path), lab=lab
+                result,
+                args.outdir,
+                make_pdf=False,
+                source=str(path),
+                lab=lab,
+                reference=args.reference,
             )
             print(f"{result['sample']}: {result['call']}")
             print(f"  wrote {paths.html}\n  wrote {paths.vcf}")
@@ -506,6 +549,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"fusioncheck {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        # Ctrl-C: one line, and 128 + SIGINT as shells report it; results are written
+        # atomically, so nothing half-written is left behind.
+        print(f"fusioncheck {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours.  Point stdout at
         # /dev/null so the interpreter's final flush does not raise again.

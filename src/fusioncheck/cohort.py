@@ -134,11 +134,19 @@ def load_results(paths: Iterable[str | Path]) -> list[dict]:
         if not isinstance(result, dict) or "sample" not in result or "call" not in result:
             raise InputError(f"{path}: not a fusioncheck result (no sample/call); re-run its scan")
         results.append(result)
-    counts = Counter(r["sample"] for r in results)
+    refuse_repeated_samples(r["sample"] for r in results)
+    return sorted(results, key=lambda r: r["sample"])
+
+
+def refuse_repeated_samples(samples: Iterable[str]) -> None:
+    """One result per sample: a sample given twice (the same file twice, or two runs of it)
+    would be counted twice in a cohort, or its report overwritten by the other."""
+    counts = Counter(samples)
     repeated = sorted(s for s, n in counts.items() if n > 1)
     if repeated:
-        raise InputError(f"sample(s) {', '.join(repeated)} given more than once")
-    return sorted(results, key=lambda r: r["sample"])
+        raise InputError(
+            f"sample(s) {', '.join(repeated)} given more than once: pass one result per sample"
+        )
 
 
 def summary_tsv(rows: list[dict[str, object]]) -> str:

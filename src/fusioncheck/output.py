@@ -19,15 +19,33 @@ from fusioncheck.errors import OutputError, UsageError
 #: A sample ID becomes file names: letters, digits, ".", "_" and "-", starting with a letter
 #: or digit (a leading "." would hide the files, a leading "-" reads as a command option).
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: Longest sample ID: file systems cap a name at 255 bytes, and the longest name made from an
+#: ID (the hidden temporary ``.<id>.fusioncheck.json.<random>.tmp``) adds 31; 100 leaves room
+#: for the workflow's own suffixes and for a copy's prefix.
+SAMPLE_ID_MAX_LENGTH = 100
+
+
+def sample_id_problem(sample: str) -> str | None:
+    """Why ``sample`` cannot be a sample ID (it becomes file names), or None when it can."""
+    if not sample:
+        return "sample is empty"
+    if len(sample) > SAMPLE_ID_MAX_LENGTH:
+        return (
+            f"sample {sample[:20]!r}... is {len(sample)} characters long; use at most "
+            f"{SAMPLE_ID_MAX_LENGTH} (it becomes file names)"
+        )
+    if not SAMPLE_ID.match(sample):
+        return (
+            f"sample {sample!r} is not a safe ID: use letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit (no spaces, slashes or other characters)"
+        )
+    return None
 
 
 def check_sample_id(sample: str) -> None:
     """A :class:`UsageError` unless ``sample`` can safely become file names."""
-    if not SAMPLE_ID.match(sample):
-        raise UsageError(
-            f"sample ID {sample!r} may only contain letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit (it becomes a file name)"
-        )
+    if (problem := sample_id_problem(sample)) is not None:
+        raise UsageError(problem)
 
 
 TSV_COLUMNS = (
@@ -35,7 +53,7 @@ TSV_COLUMNS = (
     "breakpoint_5p", "breakpoint_3p", "breakpoint_precision", "exon_5p", "exon_3p",
     "intron_5p", "intron_3p", "transcript_5p", "transcript_3p", "split_reads",
     "spanning_pairs", "supporting_fragments", "reading_frame", "fusion_confidence",
-    "type_label", "passed",
+    "type_label", "passed", "side_5p", "side_3p", "fusion_protein", "filters",
 )  # fmt: skip
 
 
@@ -110,9 +128,16 @@ def tsv_rows(result: dict) -> list[dict]:
             call=result["call"],
             confidence=result["confidence"],
             fusion_confidence=fusion["confidence"],
+            filters=filters_cell(fusion.get("filters") or {}),
         )
         rows.append(row)
     return rows
+
+
+def filters_cell(counts: dict[str, int]) -> str | None:
+    """A record's filter counts in one TSV field, ``name=count`` joined by ``;`` (filters that
+    removed nothing left out), or None when none removed anything."""
+    return ";".join(f"{name}={n}" for name, n in counts.items() if n) or None
 
 
 def tsv_cell(value: object) -> str:

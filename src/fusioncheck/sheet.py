@@ -10,8 +10,9 @@ The sheet is tab-separated with a header line.  Columns:
                soft-clip-only evidence such as STAR's default output).
 ``build``      (optional) ``GRCh38`` or ``GRCh37``; empty or ``auto`` = read from the header.
 
-Relative paths are taken relative to the directory holding the sheet, so a sheet and its data
-can be moved together.  Lines starting with ``#`` and blank lines are skipped.
+The sheet may be saved with a UTF-8 byte-order mark (Excel does).  Relative paths are taken
+relative to the directory holding the sheet, so a sheet and its data can be moved together.
+Lines starting with ``#`` and blank lines are skipped.
 
 The Snakemake workflow (``workflow/rules/common.smk``) and ``fusioncheck check-sheet`` both use
 :func:`read_sheet`, so a sheet that passes one passes the other.
@@ -24,8 +25,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from fusioncheck.bamio import index_candidates
 from fusioncheck.errors import InputError
-from fusioncheck.output import SAMPLE_ID
+from fusioncheck.output import sample_id_problem
 
 REQUIRED = ("sample", "bam", "assay")
 OPTIONAL = ("reference", "build")
@@ -55,13 +57,6 @@ class Sample:
         return "CRAM" if self.bam.suffix.lower() == ".cram" else "BAM"
 
 
-def index_candidates(bam: Path) -> list[Path]:
-    """Where samtools and pysam look for the index of ``bam``."""
-    if bam.suffix.lower() == ".cram":
-        return [Path(f"{bam}.crai"), bam.with_suffix(".crai")]
-    return [Path(f"{bam}.bai"), bam.with_suffix(".bai"), Path(f"{bam}.csi")]
-
-
 def _show(value: str) -> str:
     return repr(value) if value else "(empty)"
 
@@ -75,13 +70,8 @@ def _resolve(base: Path, value: str) -> Path:
 def _check_row(row: dict[str, str], base: Path) -> tuple[Sample | None, list[str]]:
     problems = []
     sample = row.get("sample") or ""
-    if not sample:
-        problems.append("sample is empty")
-    elif not SAMPLE_ID.match(sample):
-        problems.append(
-            f"sample {sample!r} is not a safe ID: use letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit (no spaces, slashes or other characters)"
-        )
+    if (problem := sample_id_problem(sample)) is not None:
+        problems.append(problem)
     assay = row.get("assay") or ""
     if assay not in ASSAYS:
         problems.append(f"assay {_show(assay)} must be one of {', '.join(ASSAYS)}")
@@ -116,7 +106,9 @@ def read_sheet(path: str | Path) -> list[Sample]:
     """The samples of the sheet at ``path``, or :class:`SheetError` listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: Excel's "UTF-8" export starts the file with a byte-order mark, which would
+        # otherwise become part of the first column's name.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise SheetError(f"sample sheet {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:

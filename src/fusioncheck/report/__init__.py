@@ -39,9 +39,11 @@ def output_paths(result: dict, outdir: str | Path) -> ReportPaths:
     )
 
 
-def _write_vcf_atomic(result: dict, models: genes.GeneModels, path: Path) -> None:
+def _write_vcf_atomic(
+    result: dict, models: genes.GeneModels, path: Path, reference: str | Path | None
+) -> None:
     with atomic_output(path) as tmp:
-        vcf.write_vcf(result, models, str(tmp))
+        vcf.write_vcf(result, models, str(tmp), reference)
 
 
 def write_sample_report(
@@ -51,16 +53,18 @@ def write_sample_report(
     chromium: str | None = None,
     source: str | None = None,
     lab: Lab | None = None,
+    reference: str | Path | None = None,
 ) -> ReportPaths:
     """Write ``<sample>.report.html``, ``<sample>.vcf`` and (``make_pdf``) ``.report.pdf``.
 
     HTML and VCF are written first; a missing or failing PDF engine then raises
     :class:`pdf.PdfEngineError`, so the caller can tell the user while the others stay.
+    ``reference`` (the genome FASTA) gives the VCF its REF bases.
     """
     models = genes.load(result["build"])
     paths = output_paths(result, outdir)
     atomic_write({paths.html: html.render_sample(result, models, source, lab)})
-    _write_vcf_atomic(result, models, paths.vcf)
+    _write_vcf_atomic(result, models, paths.vcf, reference)
     if not make_pdf:
         return ReportPaths(paths.html, paths.vcf, None)
     engine = pdf.find_chromium(chromium)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pysam
 
+from fusioncheck.errors import InputError
 from fusioncheck.genes import ASSEMBLY_LENGTHS, GeneModels
 
 INFO_LINES = (
@@ -35,6 +36,18 @@ INFO_LINES = (
     ("FRAME", "1", "String", "Reading frame of the fusion transcript"),
     ("CONFIDENCE", "1", "String", "Confidence of this junction (high/medium/low)"),
     ("TYPE_LABEL", "1", "String", "Literature junction type this corresponds to (inferred)"),
+)
+
+#: Per-sample counts (no GT: a breakend's genotype is not what a fusion caller measures).
+FORMAT_LINES = (
+    ("SR", "1", "Integer", "Fragments with a read across the junction in this sample"),
+    ("SP", "1", "Integer", "Spanning pairs in this sample (one mate in each partner)"),
+    (
+        "MOL",
+        "1",
+        "Integer",
+        "Supporting molecules (fragments, duplicates and UMI copies collapsed) in this sample",
+    ),
 )
 
 FILTER_LINES = (
@@ -81,14 +94,50 @@ def _v43_header() -> pysam.VariantHeader:
 _COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 
 
+def _assembly_lengths(result: dict, models: GeneModels) -> dict[str, int]:
+    """Contig lengths of the result's build, in the result's contig naming."""
+    return {
+        _contig_name(c, result["contig_style"]): n
+        for c, n in ASSEMBLY_LENGTHS[models.build].items()
+    }
+
+
+def ref_bases(
+    result: dict, models: GeneModels, reference: str | Path | None
+) -> dict[tuple[str, int], str]:
+    """The REF base at every breakend: from the genome FASTA when given (so that
+    `bcftools norm -f FASTA` accepts the file), else ``N`` (VCF's "any base")."""
+    points = [
+        _split(fusion[key])
+        for fusion in result["fusions"]
+        for key in ("breakpoint_5p", "breakpoint_3p")
+    ]
+    if reference is None:
+        return dict.fromkeys(points, "N")
+    lengths = _assembly_lengths(result, models)
+    try:
+        fasta = pysam.FastaFile(str(reference))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"{reference}: cannot open the reference FASTA ({exc}); it must be plain or "
+            f"bgzip-compressed and indexed (`samtools faidx {reference}`)"
+        ) from exc
+    with fasta:
+        held = dict(zip(fasta.references, fasta.lengths))
+        for chrom, _ in points:
+            if chrom not in held or held[chrom] != lengths.get(chrom, held[chrom]):
+                raise InputError(
+                    f"{reference}: no {chrom} of {models.build}'s length in this FASTA; pass "
+                    f"the FASTA sample {result['sample']} was scanned with"
+                )
+        return {(c, p): fasta.fetch(c, p - 1, p).upper() for c, p in points}
+
+
 def _header(result: dict, models: GeneModels, chroms: list[str]) -> pysam.VariantHeader:
     header = _v43_header()
     header.add_line(f"##source=fusioncheck {result['tool']['version']}")
     header.add_line(f"##reference={result['build']}")
-    lengths = {
-        _contig_name(c, result["contig_style"]): n
-        for c, n in ASSEMBLY_LENGTHS[models.build].items()
-    }
+    lengths = _assembly_lengths(result, models)
     for name, length in lengths.items():
         header.contigs.add(name, length=length, assembly=result["build"])
     for chrom in chroms:
@@ -96,9 +145,12 @@ def _header(result: dict, models: GeneModels, chroms: list[str]) -> pysam.Varian
             header.contigs.add(chrom, assembly=result["build"])
     for key, number, kind, desc in INFO_LINES:
         header.info.add(key, number, kind, desc)
+    for key, number, kind, desc in FORMAT_LINES:
+        header.formats.add(key, number, kind, desc)
     for key, desc in FILTER_LINES:
         header.filters.add(key, None, None, desc)
     header.add_line(f"##fusioncheck_call={result['call']}")
+    header.add_sample(result["sample"])
     return header
 
 
@@ -115,9 +167,13 @@ def _filters(fusion: dict, thresholds: dict) -> list[str]:
     return reasons or ["not_passed"]
 
 
-def write_vcf(result: dict, models: GeneModels, path: str | Path) -> Path:
-    """Write ``path`` (plain-text VCF 4.3) with two mate BND records per fusion."""
+def write_vcf(
+    result: dict, models: GeneModels, path: str | Path, reference: str | Path | None = None
+) -> Path:
+    """Write ``path`` (plain-text VCF 4.3) with two mate BND records per fusion and one
+    sample column; REF bases come from ``reference`` (the genome FASTA) when given."""
     path = Path(path)
+    bases = ref_bases(result, models, reference)
     records = []
     for i, fusion in enumerate(result["fusions"], start=1):
         c5, p5 = _split(fusion["breakpoint_5p"])
@@ -153,19 +209,28 @@ def write_vcf(result: dict, models: GeneModels, path: str | Path) -> Path:
                 if fusion[field] is not None:
                     value = fusion[field]
                     info[key] = _info_string(value) if isinstance(value, str) else value
-            alt = bnd_alt(own, *mate)
-            records.append((chrom, pos, own_id, alt, _filters(fusion, result["thresholds"]), info))
+            ref = bases[chrom, pos]
+            alt = bnd_alt(own, *mate, ref=ref)
+            counts = {
+                "SR": fusion["split_reads"],
+                "SP": fusion["spanning_pairs"],
+                "MOL": fusion["supporting_fragments"],
+            }
+            filters = _filters(fusion, result["thresholds"])
+            records.append((chrom, pos, own_id, ref, alt, filters, info, counts))
 
     header = _header(result, models, sorted({r[0] for r in records}))
     order = {name: i for i, name in enumerate(header.contigs)}
     records.sort(key=lambda r: (order[r[0]], r[1]))
     path.parent.mkdir(parents=True, exist_ok=True)
     with pysam.VariantFile(str(path), "w", header=header) as out:
-        for chrom, pos, rid, alt, filters, info in records:
+        for chrom, pos, rid, ref, alt, filters, info, counts in records:
             rec = out.new_record(
-                contig=chrom, start=pos - 1, stop=pos, alleles=("N", alt), id=rid, filter=filters
+                contig=chrom, start=pos - 1, stop=pos, alleles=(ref, alt), id=rid, filter=filters
             )
             for key, value in info.items():
                 rec.info[key] = value
+            for key, value in counts.items():
+                rec.samples[result["sample"]][key] = value
             out.write(rec)
     return path
