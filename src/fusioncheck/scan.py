@@ -155,7 +155,7 @@ def scan_result(bam: str | Path, sample: str, o: Options) -> ScanResult:
 def _read(bam: str | Path, o: Options) -> _Scan:
     """Open and check the file, then read its target windows into coverage and evidence."""
     t = o.thresholds
-    inp = inspect_alignment(bam, o.reference, o.build)
+    inp = inspect_alignment(bam, o.reference, o.build, o.target)
     target = load_target(o.target)
     models = target.models(inp.build)
     baits = design.read_baits(o.targets, target, inp.build, inp.style) if o.targets else None

@@ -1,7 +1,8 @@
 # Per-sample report (self-contained HTML, PDF printed by headless Chromium, VCF BND records)
 # rendered from the JSON by `fusioncheck report`, and a cohort page linking them all.
-# Switched by `report: true`; each job writes into a temporary directory and moves the files
-# into place, so a killed run leaves no file that looks final.
+# Switched by `report: true`; fusioncheck writes each file under a temporary name and renames
+# it, so a killed run leaves no file that looks final.  With the sample's genome FASTA, the
+# VCF carries the real REF bases.
 # The `lab:` config block (name, address, accreditation, logo) is the letterhead of every
 # per-sample report; empty values print nothing.
 
@@ -18,6 +19,7 @@ rule report:
     input:
         json="results/scan/{sample}.fusioncheck.json",
         logo=[LAB["logo"]] if LAB.get("logo") else [],
+        reference=get_reference,
     output:
         report_files("{sample}"),
     log:
@@ -34,10 +36,11 @@ rule report:
         outdir=lambda wildcards, output: os.path.dirname(output[0]),
         extra="" if config["report_pdf"] else "--no-pdf",
         lab=LAB_ARGS,
+        reference=reference_option,
     # Each file is written under a temporary name and renamed by fusioncheck itself.
     shell:
         "fusioncheck report {input.json:q} --outdir {params.outdir:q} {params.extra}"
-        " {params.lab:q} > {log:q} 2>&1"
+        " {params.reference} {params.lab:q} > {log:q} 2>&1"
 
 
 rule cohort_report:
