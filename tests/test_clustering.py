@@ -1,7 +1,5 @@
 """Orientation and clustering, on observations stated by hand."""
 
-from dataclasses import replace
-
 from fusioncheck import filters
 from fusioncheck.annotation import passes
 from fusioncheck.clustering import cluster, orient
@@ -114,10 +112,3 @@ def test_filtered_evidence_never_counts():
     ]
     assert {j.filter for j in junctions} == {"duplicates"}
     assert cluster(junctions, M, T, rna=True) == []
-
-
-def test_a_disabled_filter_lets_its_evidence_through():
-    o = obs("d", "SA", ASPSCR1_EX7, TFE3_EX6, duplicate=True)
-    t = replace(T, disabled_filters=("duplicates",))
-    (j,) = filters.apply([orient(o, M, GENES, t)], t)
-    assert j.filter is None
