@@ -10,6 +10,7 @@ import pytest
 
 from fusioncheck.errors import InputError
 from fusioncheck.genes import Window
+from fusioncheck.scan import scan
 from fusioncheck.target import JunctionType, Partner, load_target
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "fusioncheck"
@@ -108,3 +109,83 @@ def test_no_stage_module_names_the_target_genes():
     assert len(modules) > 20
     found = [hit for p in modules for hit in _named_outside_docs(p)]
     assert found == ["target.py:22: 'ASPSCR1_TFE3'"]  # the name of the default definition
+
+
+# --- the second target end to end: simulator -> BAM -> scan ---------------------------------
+
+
+def _scan_synthetic(result, target=str(SYNTHETIC)):  # type: ignore[no-untyped-def]
+    return scan(result.bam, "syn", reference=result.genome, target=target)
+
+
+def test_the_synthetic_fusion_is_simulated_and_detected_in_rna(simulate_fixture):
+    made = simulate_fixture(target=str(SYNTHETIC))
+    (truth,) = made.load_truth()["fusions"]
+    assert (truth["breakpoint_5p"], truth["breakpoint_3p"]) == ("chr1:50012750", "chr17:40020550")
+    assert (truth["exon_5p"], truth["exon_3p"], truth["reading_frame"]) == (5, 4, "in-frame")
+    result = _scan_synthetic(made)
+    assert (result["target"], result["call"], result["confidence"]) == (
+        "SYNA::SYNB",
+        "DETECTED",
+        "high",
+    )
+    (f,) = result["fusions"]
+    assert (f["kind"], f["five_prime_gene"], f["three_prime_gene"]) == ("target", "SYNA", "SYNB")
+    assert (f["breakpoint_5p"], f["breakpoint_3p"]) == ("chr1:50012750", "chr17:40020550")
+    assert (f["exon_5p"], f["exon_3p"], f["type_label"], f["reported_type"]) == (
+        5,
+        4,
+        "type A",
+        True,
+    )
+    assert (f["transcript_5p"], f["transcript_3p"]) == ("SYNA.1", "SYNB.1")
+    # Every exon is 150 bases and the whole transcript codes: 250 + 249 amino acids.
+    assert f["fusion_protein"].startswith("M") and len(f["fusion_protein"]) == 499
+    assert result["tfe3_imbalance"]["status"] == "balanced"  # the key name is the contract
+
+
+def test_the_synthetic_fusion_is_detected_in_dna_at_the_simulated_break(simulate_fixture):
+    made = simulate_fixture(target=str(SYNTHETIC), assay="dna")
+    (truth,) = made.load_truth()["fusions"]
+    assert (truth["intron_5p"], truth["intron_3p"]) == (5, 3)  # the target's first type
+    result = _scan_synthetic(made)
+    assert result["call"] == "DETECTED"
+    (f,) = result["fusions"]
+    assert (f["breakpoint_5p"], f["breakpoint_3p"]) == ("chr1:50013691", "chr17:40022500")
+    assert (f["breakpoint_5p"], f["breakpoint_3p"]) == (
+        truth["breakpoint_5p"],
+        truth["breakpoint_3p"],
+    )
+    assert (f["intron_5p"], f["intron_3p"], f["exon_5p"], f["exon_3p"]) == (5, 3, 5, 4)
+
+
+def test_the_synthetic_negative_is_not_detected(simulate_fixture):
+    result = _scan_synthetic(simulate_fixture(target=str(SYNTHETIC), fusion_fragments=0, seed=2))
+    assert (result["call"], result["call_reason"]) == (
+        "NOT_DETECTED",
+        "no SYNA::SYNB junction read, with coverage enough to have seen one",
+    )
+
+
+def test_the_synthetic_targets_artefacts_are_filtered(simulate_fixture):
+    made = simulate_fixture(
+        target=str(SYNTHETIC), design="rna_capture", reciprocal=True, paralog_fragments=4,
+        read_through=3, artefact_pairs=3,
+    )  # fmt: skip
+    truth = made.load_truth()
+    assert truth["baits"] == "SYNB" and truth["artefacts"]["paralog"]["copy_of"] == "SYNB exon 4"
+    result = _scan_synthetic(made)
+    assert (result["call"], result["reciprocal"]["status"]) == ("DETECTED", "present")
+    assert [(f["kind"], f["breakpoint_5p"], f["breakpoint_3p"]) for f in result["fusions"]] == [
+        ("target", "chr1:50012750", "chr17:40020550"),
+        ("reciprocal", "chr17:40023551", "chr1:50015751"),
+    ]
+    assert (result["filters"]["low_mapq"], result["filters"]["read_through"]) == (4, 3)
+
+
+def test_the_bundled_target_does_not_see_the_synthetic_fusion(simulate_fixture):
+    result = _scan_synthetic(simulate_fixture(target=str(SYNTHETIC)), target="ASPSCR1_TFE3")
+    assert (result["call"], result["call_reason"]) == (
+        "INDETERMINATE",
+        "no reads in the ASPSCR1 and TFE3 windows",
+    )

@@ -23,14 +23,14 @@ from __future__ import annotations
 import gzip
 import json
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pysam
 
 from fusioncheck import __version__
 from fusioncheck.errors import OutputError, UsageError
-from fusioncheck.genes import ContigStyle, Transcript, load, reading_frame
+from fusioncheck.genes import ContigStyle, Transcript, reading_frame
 from fusioncheck.sequence import reverse_complement
 from fusioncheck.simulate.designs import (
     PANEL_FLANK,
@@ -44,12 +44,10 @@ from fusioncheck.simulate.designs import (
 )
 from fusioncheck.simulate.fragments import Fragment, Piece, Template, junction_kind, pair
 from fusioncheck.simulate.genome import (
-    PARALOG_CHROM,
-    PARALOG_EXON,
-    PARALOG_START,
     READ_THROUGH_EXON,
     Genome,
     build_genome,
+    paralog_exon,
     parse_locus,
     place_genome,
     write_windows,
@@ -61,7 +59,7 @@ from fusioncheck.simulate.library import (
     sequence_library,
     umi_tags,
 )
-from fusioncheck.simulate.spec import KNOWN_PARTNERS, SPLIT_SIDE, SimulationSpec
+from fusioncheck.simulate.spec import SPLIT_SIDE, SimulationSpec, known_partners
 from fusioncheck.simulate.styles import finish, place
 
 __all__ = ["SimulationSpec", "SimulationResult", "simulate"]
@@ -89,6 +87,12 @@ class SimulationResult:
 
 
 # --- molecules --------------------------------------------------------------------------------
+
+
+def _target_genes(genome: Genome) -> tuple[Transcript, Transcript]:
+    """The target's 5' and 3' genes (ASPSCR1 and TFE3 by default)."""
+    target = genome.target
+    return genome.genes[target.five_prime.gene], genome.genes[target.three_prime.gene]
 
 
 def _base(genome: Genome, tx: Transcript, pos: int) -> str:
@@ -144,12 +148,11 @@ def _fusion_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> l
     """The fusion (and its reciprocal) the fixture contains: RNA, joined exons; DNA, a
     genomic join inside the two introns."""
     if spec.assay == "rna":
-        return _rna_records(spec, five)
+        return _rna_records(spec, five, _target_genes(genome)[1])
     return _dna_records(spec, genome, five)
 
 
-def _rna_records(spec: SimulationSpec, five: Transcript) -> list[_Record]:
-    three = load(spec.build)["TFE3"]
+def _rna_records(spec: SimulationSpec, five: Transcript, three: Transcript) -> list[_Record]:
     a, b = spec.junction
     if five.transcript_id == "synthetic":
         a = 1
@@ -157,7 +160,8 @@ def _rna_records(spec: SimulationSpec, five: Transcript) -> list[_Record]:
     if not 1 <= a < len(five.exons) and five.transcript_id != "synthetic":
         raise UsageError(f"{five.gene} has exons 1-{len(five.exons)}: 5' exon {a} has no donor")
     if not 2 <= b <= len(three.exons):
-        raise UsageError(f"TFE3 has exons 1-{len(three.exons)}: 3' exon must be 2-10")
+        n = len(three.exons)
+        raise UsageError(f"{three.gene} has exons 1-{n}: 3' exon must be 2-{n}")
     pieces = exon_pieces(five, range(1, a + 1), 0) + exon_pieces(
         three, range(b, len(three.exons) + 1), 1
     )
@@ -184,8 +188,8 @@ def _rna_records(spec: SimulationSpec, five: Transcript) -> list[_Record]:
 
 
 def _dna_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> list[_Record]:
-    """A genomic join inside 5' intron a and TFE3 intron b, from the seed."""
-    three = load(spec.build)["TFE3"]
+    """A genomic join inside 5' intron a and 3' gene (TFE3) intron b, from the seed."""
+    three = _target_genes(genome)[1]
     a, b = spec.junction
     records = []
     rng = random.Random(f"{spec.seed}:break")
@@ -197,9 +201,9 @@ def _dna_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> list
         lo, hi = five.intron(a)
         bp5, intron5, exon5 = _inside(rng, lo, hi), a, a
     if not 1 <= b < len(three.exons):
-        raise UsageError(f"TFE3 has introns 1-{len(three.exons) - 1}, not {b}")
+        raise UsageError(f"{three.gene} has introns 1-{len(three.exons) - 1}, not {b}")
     lo, hi = three.intron(b)
-    # The first TFE3 base kept in transcription order: on the minus strand, the highest one.
+    # The first 3' gene base kept in transcription order: on the minus strand, the highest one.
     # Redrawn until neither join has microhomology, so the truth has one exact breakpoint.
     bp3 = _inside(rng, lo, hi)
     step3 = 1 if three.strand == "-" else -1
@@ -214,7 +218,8 @@ def _dna_records(spec: SimulationSpec, genome: Genome, five: Transcript) -> list
     ]
     records.append(_Record("fusion", five, three, exon5, b + 1, bp5, bp3, pieces, intron5, b))
     if spec.reciprocal:
-        # The other derivative: TFE3 up to the base before bp3, then the partner after bp5.
+        # The other derivative: the 3' gene up to the base before bp3, then the partner after
+        # bp5.
         r5, r3 = bp3 + step3, bp5 + step5
         recip = [
             _arm(three.chrom, r5, three.strand, 0, before=True),
@@ -284,7 +289,7 @@ def _read_through(
 ) -> tuple[list[Fragment], dict | None]:
     if not spec.read_through:
         return [], None
-    rt, tfe3 = genome.genes["RTNB"], load(spec.build)["TFE3"]
+    rt, tfe3 = genome.genes["RTNB"], _target_genes(genome)[1]
     pieces = exon_pieces(rt, range(1, len(rt.exons) + 1), 0) + exon_pieces(
         tfe3, range(READ_THROUGH_EXON, len(tfe3.exons) + 1), 1
     )
@@ -293,7 +298,7 @@ def _read_through(
     frags = _junction_fragments(template, spec.read_through, spec, rng, "read_through")
     record = {
         "five_prime_gene": rt.gene,
-        "three_prime_gene": "TFE3",
+        "three_prime_gene": tfe3.gene,
         "breakpoint_5p": f"{style.to_bam(rt.chrom)}:{rt.donor(len(rt.exons))}",
         "breakpoint_3p": f"{style.to_bam(tfe3.chrom)}:{tfe3.acceptor(READ_THROUGH_EXON)}",
         "neighbour": f"{style.to_bam(rt.chrom)}:{rt.start}-{rt.end}",
@@ -342,15 +347,16 @@ def _molecules(
 
 
 def _paralog_fragments(spec: SimulationSpec, genome: Genome, rng: random.Random) -> list[Fragment]:
-    """ASPSCR1 exon 7 joined to TFE3 exon 6 with the TFE3 part inside exon 6, which the
-    processed-pseudogene copy on chr1 repeats: that part maps to two places."""
-    models = load(spec.build)
-    five, three = models["ASPSCR1"], models["TFE3"]
-    exon = three.exon(PARALOG_EXON)
+    """The target's first junction type (ASPSCR1 exon 7 :: TFE3 exon 6) with the 3' part
+    inside the 3' exon, which the processed-pseudogene copy on chr1 repeats: that part maps to
+    two places."""
+    five, three = _target_genes(genome)
+    exon5 = genome.target.junction_types[0].exon_5p
+    exon = three.exon(paralog_exon(genome.target))
     if spec.assay == "rna":
-        pieces = exon_pieces(five, range(1, 8), 0)
+        pieces = exon_pieces(five, range(1, exon5 + 1), 0)
     else:
-        pieces = [_arm(five.chrom, five.donor(7), five.strand, 0, before=True)]
+        pieces = [_arm(five.chrom, five.donor(exon5), five.strand, 0, before=True)]
     pieces.append(Piece(three.chrom, exon.start, exon.end, three.strand, 1))
     template = Template(pieces, genome, "paralog")
     (j,) = template.junctions
@@ -365,16 +371,14 @@ def _paralog_fragments(spec: SimulationSpec, genome: Genome, rng: random.Random)
 
 
 def _artefact_pairs(spec: SimulationSpec, genome: Genome, rng: random.Random) -> list[Fragment]:
-    """Single chimeric pairs, one mate anywhere in the ASPSCR1 window and one in the TFE3
-    window, random orientations, each at its own place."""
-    models = load(spec.build)
+    """Single chimeric pairs, one mate anywhere in the 5' gene's (ASPSCR1) window and one in
+    the 3' gene's (TFE3), random orientations, each at its own place."""
     L = spec.read_length
     seen: set[tuple[int, int]] = set()
     out: list[Fragment] = []
     while len(out) < spec.artefact_pairs:
         ends = []
-        for gene in ("ASPSCR1", "TFE3"):
-            tx = models[gene]
+        for tx in _target_genes(genome):
             ends.append((tx, rng.randint(tx.start - PANEL_FLANK, tx.end + PANEL_FLANK - L)))
         key = (ends[0][1], ends[1][1])
         if key in seen:
@@ -477,8 +481,8 @@ def _write_reads(
     spec: SimulationSpec, named: list[Fragment], genome: Genome, style: ContigStyle, outdir: Path
 ) -> dict[str, bool]:
     """Write the BAM and FASTQs; return which read pairs the aligner wrote."""
-    tfe3_exon = load(spec.build)["TFE3"].exon(PARALOG_EXON)
-    paralog = (PARALOG_CHROM, PARALOG_START, tfe3_exon.end)
+    copied = _target_genes(genome)[1].exon(paralog_exon(genome.target))
+    paralog = (genome.paralog[0], genome.paralog[1], copied.end)
     sam: list[dict] = []
     fastq: list[list[str]] = [[], []]
     in_bam: dict[str, bool] = {}
@@ -513,8 +517,9 @@ def simulate(
     except OSError as exc:
         raise OutputError(f"{outdir}: cannot create the directory ({exc.strerror})") from exc
     style = ContigStyle(spec.contig_style)
-    locus = None if spec.five_prime in KNOWN_PARTNERS else parse_locus(spec.five_prime, spec.build)
-    genome = build_genome(spec.build, (locus,) if locus else ())
+    named = spec.five_prime in known_partners(spec)
+    locus = None if named else parse_locus(spec.five_prime, spec.build)
+    genome = build_genome(spec.build, (locus,) if locus else (), spec.target)
     five = genome.genes[spec.five_prime if locus is None else f"{locus[0]}:{locus[1]}"]
     records = _fusion_records(spec, genome, five)
     molecules = _molecules(spec, genome, records, five, style)
@@ -596,7 +601,9 @@ def _listed(spec: SimulationSpec, f: Fragment, in_bam: dict[str, bool]) -> dict:
     return entry
 
 
-def _library(spec: SimulationSpec, frags: list[Fragment], in_bam: dict[str, bool]) -> dict:
+def _library(
+    spec: SimulationSpec, genome: Genome, frags: list[Fragment], in_bam: dict[str, bool]
+) -> dict:
     """How the molecules were sequenced, and what the design targets."""
     out: dict = {
         "molecules": sum(1 for f in frags if _original(f)),
@@ -612,10 +619,11 @@ def _library(spec: SimulationSpec, frags: list[Fragment], in_bam: dict[str, bool
     }
     if spec.design == "amp":
         style = ContigStyle(spec.contig_style)
+        three = _target_genes(genome)[1]
         out["primers"] = [
-            {"gene": "TFE3", "exon": p.exon, "read_strand": p.read_strand,
+            {"gene": three.gene, "exon": p.exon, "read_strand": p.read_strand,
              "read_start": f"{style.to_bam(p.chrom)}:{p.read_start}"}
-            for p in amp_primers(load(spec.build)["TFE3"])
+            for p in amp_primers(three)
         ]  # fmt: skip
     return out
 
@@ -636,7 +644,7 @@ def _truth(
     background = [f for f in frags if f.source == "background"]
     return {
         "fusioncheck_simulate": __version__,
-        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.fields().items()},
         "build": spec.build,
         "contig_style": spec.contig_style,
         "assay": spec.assay,
@@ -644,9 +652,9 @@ def _truth(
         "baits": spec.baits,
         "aligner": spec.aligner,
         "sample": spec.sample,
-        "library": _library(spec, frags, in_bam),
+        "library": _library(spec, genome, frags, in_bam),
         "fusions": fusions,
-        "artefacts": _artefacts(spec, style, molecules),
+        "artefacts": _artefacts(spec, style, genome, molecules),
         "fragments": [_listed(spec, f, in_bam) for f in frags if f.source != "background"],
         "background_fragments": sum(1 for f in background if _original(f)),
         "duplicate_fragments": [f.name for f in frags if f.duplicate_of],
@@ -656,22 +664,25 @@ def _truth(
     }
 
 
-def _artefacts(spec: SimulationSpec, style: ContigStyle, molecules: _Molecules) -> dict:
+def _artefacts(
+    spec: SimulationSpec, style: ContigStyle, genome: Genome, molecules: _Molecules
+) -> dict:
     """The non-fusion traps the fixture holds, and where."""
-    models = load(spec.build)
+    five, three = _target_genes(genome)
+    exon5, exon3 = genome.target.junction_types[0].exon_5p, paralog_exon(genome.target)
+    chrom, start, end = genome.paralog
 
     def locus(chrom: str, pos: int) -> str:
         return f"{style.to_bam(chrom)}:{pos}"
 
-    paralog_end = PARALOG_START + models["TFE3"].exon(PARALOG_EXON).length - 1
     return {
         "paralog": {
             "fragments": spec.paralog_fragments,
-            "copy": locus(PARALOG_CHROM, PARALOG_START) + f"-{paralog_end}",
-            "copy_of": f"TFE3 exon {PARALOG_EXON}",
+            "copy": locus(chrom, start) + f"-{end}",
+            "copy_of": f"{three.gene} exon {exon3}",
             "junction": {
-                "breakpoint_5p": locus("chr17", models["ASPSCR1"].donor(7)),
-                "breakpoint_3p": locus("chrX", models["TFE3"].acceptor(PARALOG_EXON)),
+                "breakpoint_5p": locus(five.chrom, five.donor(exon5)),
+                "breakpoint_3p": locus(three.chrom, three.acceptor(exon3)),
             },
         },
         "artefact_pairs": spec.artefact_pairs,
@@ -679,8 +690,8 @@ def _artefacts(spec: SimulationSpec, style: ContigStyle, molecules: _Molecules) 
         "intronic_chimeras": [
             dict(
                 site,
-                breakpoint_5p=locus("chr17", site["breakpoint_5p"]),
-                breakpoint_3p=locus("chrX", site["breakpoint_3p"]),
+                breakpoint_5p=locus(five.chrom, site["breakpoint_5p"]),
+                breakpoint_3p=locus(three.chrom, site["breakpoint_3p"]),
             )
             for site in molecules.chimeras
         ],  # fmt: skip

@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass
 
 from fusioncheck.errors import UsageError
-from fusioncheck.genes import Transcript, load
+from fusioncheck.genes import Transcript
 from fusioncheck.simulate.fragments import Fragment, Piece, Template
 from fusioncheck.simulate.genome import Genome
 from fusioncheck.simulate.library import fragment_length, fragment_start, read_pair
@@ -33,9 +33,8 @@ AMP_PRIMER_EXONS = (4, 5, 6, 7, 8)
 PRIMER_DEPTH = 45
 #: Hybrid capture: an unbaited gene is captured at this fraction of a baited one.
 OFF_TARGET = 0.01
-#: DNA baits: TFE3 introns where ASPSCR1 breaks fall (ex7::ex6 from intron 5, and 3-4), the
-#: exons, and this much beyond each bait that captured fragments reach.
-DNA_BAITED_INTRONS = (3, 4, 5)
+#: DNA baits on the 3' gene: the target's junction introns (TFE3 introns 3-5, where ASPSCR1
+#: breaks fall), the exons, and this much beyond each bait that captured fragments reach.
 BAIT_REACH = 150
 #: Bases each side of a target gene sequenced in a DNA panel baiting both genes.
 PANEL_FLANK = 2000
@@ -93,9 +92,14 @@ def _amp_molecule(
     return Fragment("", source, reads)
 
 
+def _three_prime(genome: Genome) -> Transcript:
+    """The target's 3' gene (TFE3), where primers and 3'-only baits sit."""
+    return genome.genes[genome.target.three_prime.gene]
+
+
 def amp_background(spec: SimulationSpec, genome: Genome, rng: random.Random) -> list[Fragment]:
-    tfe3 = genome.genes["TFE3"]
-    template = mrna(tfe3, genome, "bg:TFE3")
+    tfe3 = _three_prime(genome)
+    template = mrna(tfe3, genome, f"bg:{tfe3.gene}")
     out = []
     for primer in amp_primers(tfe3):
         p = primer_offset(template, tfe3, primer.exon)
@@ -111,12 +115,12 @@ def amp_junction_fragments(
     """``n`` fusion molecules from the primer nearest downstream of the junction, each with at
     least ``SPLIT_SIDE`` bases of the partner."""
     (j,) = template.junctions
-    tfe3 = load(spec.build)["TFE3"]
+    tfe3 = _three_prime(template.genome)
     offsets = [primer_offset(template, tfe3, e) for e in AMP_PRIMER_EXONS]
     after = [p for p in offsets if p is not None and p >= j]
     if not after:
         raise UsageError(
-            f"amp: no TFE3 primer (exons {AMP_PRIMER_EXONS[0]}-{AMP_PRIMER_EXONS[-1]}) lies "
+            f"amp: no {tfe3.gene} primer (exons {AMP_PRIMER_EXONS[0]}-{AMP_PRIMER_EXONS[-1]}) lies "
             f"downstream of the junction; use a 3' exon up to {AMP_PRIMER_EXONS[-1]}"
         )
     p = min(after)
@@ -127,14 +131,17 @@ def amp_junction_fragments(
 # --- hybrid capture and whole transcriptome ---------------------------------------------------
 
 
-def _baited(spec: SimulationSpec) -> set[str]:
-    return {"TFE3"} if spec.baits == "TFE3" else {"ASPSCR1", "TFE3"}
+def _baited(spec: SimulationSpec, genome: Genome) -> set[str]:
+    target = genome.target
+    if spec.baits != "both":
+        return {spec.baits}
+    return {target.five_prime.gene, target.three_prime.gene}
 
 
 def rna_background(spec: SimulationSpec, genome: Genome, rng: random.Random) -> list[Fragment]:
     """Every modelled gene's mRNA; under capture, unbaited genes at ``OFF_TARGET``."""
     L = spec.read_length
-    baited = _baited(spec)
+    baited = _baited(spec, genome)
     out = []
     for gene in sorted(genome.genes):
         template = mrna(genome.genes[gene], genome, f"bg:{gene}")
@@ -150,14 +157,15 @@ def rna_background(spec: SimulationSpec, genome: Genome, rng: random.Random) -> 
 def dna_regions(spec: SimulationSpec, genome: Genome, five: Transcript) -> list[Piece]:
     """The stretches of genome a DNA panel sequences."""
     if spec.baits == "both":
-        genes = sorted({"ASPSCR1", "TFE3", five.gene})
+        genes = sorted(_baited(spec, genome) | {five.gene})
         return [
             Piece(genome.genes[g].chrom, genome.genes[g].start - PANEL_FLANK,
                   genome.genes[g].end + PANEL_FLANK, "+", 0)
             for g in genes
         ]  # fmt: skip
-    tfe3 = genome.genes["TFE3"]
-    spans = [(e.start, e.end) for e in tfe3.exons] + [tfe3.intron(n) for n in DNA_BAITED_INTRONS]
+    tfe3 = _three_prime(genome)
+    introns = genome.target.three_prime.junction_introns
+    spans = [(e.start, e.end) for e in tfe3.exons] + [tfe3.intron(n) for n in introns]
     merged: list[list[int]] = []
     for s, e in sorted(spans):
         s, e = s - BAIT_REACH, e + BAIT_REACH
@@ -200,9 +208,11 @@ def _deep_intron_point(tx: Transcript, rng: random.Random) -> tuple[int, int]:
 def intronic_chimeras(
     spec: SimulationSpec, genome: Genome, rng: random.Random
 ) -> tuple[list[Fragment], list[dict]]:
-    """Single split fragments of pre-mRNA joining an ASPSCR1 intron to a TFE3 intron, each
-    at its own pair of points: library chimeras far from any exon boundary."""
-    five, three = genome.genes["ASPSCR1"], genome.genes["TFE3"]
+    """Single split fragments of pre-mRNA joining a 5' gene (ASPSCR1) intron to a 3' gene
+    (TFE3) intron, each at its own pair of points: library chimeras far from any exon
+    boundary."""
+    target = genome.target
+    five, three = genome.genes[target.five_prime.gene], genome.genes[target.three_prime.gene]
     frags, sites = [], []
     for _ in range(spec.intronic_chimeras):
         i5, p5 = _deep_intron_point(five, rng)

@@ -45,6 +45,7 @@ class Template:
     def __init__(self, pieces: list[Piece], genome: Genome, name: str = "") -> None:
         self.pieces = pieces
         self.name = name
+        self.genome = genome
         self.offsets: list[int] = []
         parts = []
         off = 0

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from fusioncheck.errors import UsageError
-from fusioncheck.genes import CONTIG_LENGTHS, ContigStyle, Exon, Transcript, load
+from fusioncheck.genes import CONTIG_LENGTHS, ContigStyle, Exon, Transcript
 from fusioncheck.sequence import reverse_complement
+from fusioncheck.target import DEFAULT_TARGET, Target, load_target
 
 GENOME_SEED = 1729
 #: Random sequence this far each side of every gene.
@@ -27,12 +28,12 @@ FLANK = 10_000
 _CHUNK = 1000
 _BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
 
-#: A processed-pseudogene copy of TFE3 exon 6 (transcript orientation, + strand) on chr1:
-#: reads whose TFE3 part lies in exon 6 align to both places.
+#: A processed-pseudogene copy of a 3' gene exon (TFE3 exon 6: the 3' exon of the target's
+#: first junction type; transcript orientation, + strand) on chr1: reads whose 3' part lies
+#: in that exon align to both places.
 PARALOG_CHROM = "chr1"
 PARALOG_START = 100_000_001
-PARALOG_EXON = 6
-#: The synthetic neighbour whose read-through transcript joins TFE3 exon 2.
+#: The synthetic neighbour whose read-through transcript joins the 3' gene's (TFE3) exon 2.
 READ_THROUGH_GENE = "RTNB"
 READ_THROUGH_GAP = 20_000
 READ_THROUGH_EXON = 2
@@ -71,19 +72,27 @@ def locus_transcript(chrom: str, pos: int) -> Transcript:
     )
 
 
-def read_through_transcript(build: str) -> Transcript:
-    """A two-exon neighbour on TFE3's strand, its 3' end 20 kb upstream of TFE3."""
-    tfe3 = load(build)["TFE3"]
-    assert tfe3.strand == "-"
-    g0 = tfe3.end + READ_THROUGH_GAP + 1
+def paralog_exon(target: Target) -> int:
+    """The 3' gene exon the processed pseudogene copies: that of the first junction type."""
+    return target.junction_types[0].exon_3p
+
+
+def read_through_transcript(three: Transcript) -> Transcript:
+    """A two-exon neighbour on the 3' gene's strand, its 3' end 20 kb upstream of it."""
+    if three.strand == "-":
+        g0 = three.end + READ_THROUGH_GAP + 1
+        exons = (Exon(1, g0 + 1500, g0 + 1799, None, None), Exon(2, g0, g0 + 199, None, None))
+    else:
+        g1 = three.start - READ_THROUGH_GAP - 1
+        exons = (Exon(1, g1 - 1799, g1 - 1500, None, None), Exon(2, g1 - 199, g1, None, None))
     return Transcript(
         gene=READ_THROUGH_GENE,
         transcript_id="synthetic",
         refseq=None,
-        chrom=tfe3.chrom,
-        strand=tfe3.strand,
+        chrom=three.chrom,
+        strand=three.strand,
         cytoband=".",
-        exons=(Exon(1, g0 + 1500, g0 + 1799, None, None), Exon(2, g0, g0 + 199, None, None)),
+        exons=exons,
     )
 
 
@@ -109,6 +118,8 @@ class Genome:
     lengths: dict[str, int]  # chr-style names, real lengths
     windows: dict[str, list[tuple[int, int, str]]]  # chrom -> [(start, end, seq)], sorted
     genes: dict[str, Transcript]  # every modelled gene on the genome, plus synthetic ones
+    target: Target
+    paralog: tuple[str, int, int]  # the pseudogene copy: chrom, start, end
 
     def fetch(self, chrom: str, start: int, end: int) -> str:
         """Bases start..end (1-based, closed) of chr-style ``chrom``; ``N`` outside windows."""
@@ -157,19 +168,48 @@ def _write_orf(build: str, tx: Transcript, locate) -> None:
 
 
 @cache
-def build_genome(build: str, extra: tuple[tuple[str, int], ...] = ()) -> Genome:
-    """The genome of ``build``; ``extra`` adds unannotated-partner loci (chrom, pos)."""
+def build_genome(
+    build: str, extra: tuple[tuple[str, int], ...] = (), target: str = DEFAULT_TARGET
+) -> Genome:
+    """The genome of ``build`` with the gene models of ``target``; ``extra`` adds
+    unannotated-partner loci (chrom, pos)."""
     lengths = dict(CONTIG_LENGTHS[build])
-    models = load(build)
+    fusion = load_target(target)
+    models = fusion.models(build)
+    three = models[fusion.three_prime.gene]
     genes = {g: tx for g, tx in models.transcripts.items() if tx.chrom in lengths}
-    rt = read_through_transcript(build)
+    rt = read_through_transcript(three)
     genes[rt.gene] = rt
     for chrom, pos in extra:
         tx = locus_transcript(chrom, pos)
         genes[tx.gene] = tx
-    paralog_len = models["TFE3"].exon(PARALOG_EXON).length
-    spans = [(tx.chrom, tx.start, tx.end) for tx in genes.values()]
-    spans.append((PARALOG_CHROM, PARALOG_START, PARALOG_START + paralog_len - 1))
+    copied = three.exon(paralog_exon(fusion))
+    paralog = (PARALOG_CHROM, PARALOG_START, PARALOG_START + copied.length - 1)
+    spans = [(tx.chrom, tx.start, tx.end) for tx in genes.values()] + [paralog]
+    coding = [tx for g, tx in models.transcripts.items() if g in genes]
+    windows = _windows(build, lengths, spans, coding, genes)
+    genome = Genome(build, lengths, windows, genes, fusion, paralog)
+    copy = genome.fetch(three.chrom, copied.start, copied.end)
+    if three.strand == "-":
+        copy = reverse_complement(copy)
+    ws, _, text = next(w for w in windows[PARALOG_CHROM] if w[0] <= PARALOG_START <= w[1])
+    i = PARALOG_START - ws
+    patched = text[:i] + copy + text[i + len(copy) :]
+    windows[PARALOG_CHROM] = [
+        (s, e, patched if s == ws else q) for s, e, q in windows[PARALOG_CHROM]
+    ]
+    return genome
+
+
+def _windows(
+    build: str,
+    lengths: dict[str, int],
+    spans: list[tuple[str, int, int]],
+    coding: list[Transcript],
+    genes: dict[str, Transcript],
+) -> dict[str, list[tuple[int, int, str]]]:
+    """Random sequence over ``spans`` +- ``FLANK`` (merged), with open reading frames for the
+    ``coding`` transcripts and canonical splice sites for every gene."""
     merged: dict[str, list[list[int]]] = {}
     for chrom, s, e in sorted(spans):
         s, e = max(1, s - FLANK), min(lengths[chrom], e + FLANK)
@@ -189,9 +229,8 @@ def build_genome(build: str, extra: tuple[tuple[str, int], ...] = ()) -> Genome:
                 return ws, seq
         raise AssertionError(f"{chrom}:{pos} outside the windows")
 
-    for tx in models.transcripts.values():
-        if tx.chrom in lengths:
-            _write_orf(build, tx, locate)
+    for tx in coding:
+        _write_orf(build, tx, locate)
 
     # Canonical splice sites (GT..AG in transcription orientation) so real aligners splice.
     for tx in genes.values():
@@ -205,19 +244,7 @@ def build_genome(build: str, extra: tuple[tuple[str, int], ...] = ()) -> Genome:
             else:
                 _set(seq, ws, lo, "CT")
                 _set(seq, ws, hi - 1, "AC")
-    windows = {
-        chrom: [(s, e, "".join(seq)) for s, e, seq in runs] for chrom, runs in mutable.items()
-    }
-    genome = Genome(build, lengths, windows, genes)
-    exon = models["TFE3"].exon(PARALOG_EXON)
-    copy = reverse_complement(genome.fetch("chrX", exon.start, exon.end))
-    ws, _, text = next(w for w in windows[PARALOG_CHROM] if w[0] <= PARALOG_START <= w[1])
-    i = PARALOG_START - ws
-    patched = text[:i] + copy + text[i + len(copy) :]
-    windows[PARALOG_CHROM] = [
-        (s, e, patched if s == ws else q) for s, e, q in windows[PARALOG_CHROM]
-    ]
-    return genome
+    return {chrom: [(s, e, "".join(seq)) for s, e, seq in runs] for chrom, runs in mutable.items()}
 
 
 # --- FASTA writing ----------------------------------------------------------------------------
@@ -331,6 +358,8 @@ def place_genome(
         return target
     extra = "_".join(f"{c}-{p}" for c, p in sorted(_extra_loci(genome)))
     key = f"{genome.build}_{style.style}" + (f"_{extra}" if extra else "")
+    if genome.target.name != load_target().name:  # another target's genes: another genome
+        key += "_" + "".join(c if c.isalnum() else "_" for c in genome.target.name)
     cached = cache_dir / key / "genome.fa.gz"
     if not cached.exists():
         cached.parent.mkdir(parents=True, exist_ok=True)

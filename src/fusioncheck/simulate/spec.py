@@ -5,25 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from fusioncheck.errors import UsageError
-from fusioncheck.genes import BUILDS
+from fusioncheck.genes import BUILDS, CONTIG_LENGTHS
 from fusioncheck.simulate.genome import parse_locus
 from fusioncheck.simulate.styles import DNA_STYLES, RNA_ALIGNERS
+from fusioncheck.target import DEFAULT_TARGET, Target, load_target
 
-KNOWN_PARTNERS = ("ASPSCR1", "PRCC", "SFPQ", "NONO")
 #: Split fusion fragments put at least this many bases on each side of the junction.
 SPLIT_SIDE = 25
 #: The library designs labs run (DESIGN.md 2b) and the assay each sequences.
 DESIGNS = {"wts": "rna", "amp": "rna", "rna_capture": "rna", "dna_capture": "dna"}
 UMI_STYLES = ("none", "rx", "mi", "name")
 _DESIGN_DEFAULTS: dict[str, dict[str, object]] = {
-    "wts": {"aligner": "star_chimeric", "junction": (7, 6), "background": 400.0,
+    "wts": {"aligner": "star_chimeric", "background": 400.0,
             "fragment_mean": 250, "fragment_sd": 50},
-    "rna_capture": {"aligner": "star_chimeric", "junction": (7, 6), "background": 400.0,
+    "rna_capture": {"aligner": "star_chimeric", "background": 400.0,
                     "fragment_mean": 250, "fragment_sd": 50},
     # Anchored PCR: background is molecules per primer; BWA-MEM is the usual aligner.
-    "amp": {"aligner": "bwa", "junction": (7, 6), "background": 100.0,
+    "amp": {"aligner": "bwa", "background": 100.0,
             "fragment_mean": 160, "fragment_sd": 50},
-    "dna_capture": {"aligner": "bwa", "junction": (7, 5), "background": 30.0,
+    "dna_capture": {"aligner": "bwa", "background": 30.0,
                     "fragment_mean": 350, "fragment_sd": 60},
 }  # fmt: skip
 #: FFPE libraries: short inserts read 2x75, heavily duplicated.
@@ -37,10 +37,15 @@ _PLAIN_DEFAULTS: dict[str, object] = {"read_length": 100, "duplicate_rate": 0.0}
 class SimulationSpec:
     """What to simulate.  Fields left ``None`` take the design's default on construction.
 
+    ``target``: the fusion, as ``scan`` takes it (a bundled target's folder name, default
+    ASPSCR1_TFE3, or the path of a ``target.yaml``): the genome holds its gene models and
+    the fusion joins its genes.  Below, ASPSCR1 and TFE3 stand for the target's 5' and 3'
+    genes, and the default junction is the target's first junction type.
+
     ``design``: ``wts`` (whole transcriptome, the RNA default), ``amp`` (anchored multiplex
     PCR from TFE3 primers), ``rna_capture`` or ``dna_capture`` (hybrid capture); with no
-    design, ``assay="dna"`` is a DNA panel baiting both genes.  ``baits``: ``both`` or
-    ``TFE3`` (default TFE3 for a named targeted design, both otherwise).
+    design, ``assay="dna"`` is a DNA panel baiting both genes.  ``baits``: ``both`` or the 3'
+    gene, ``TFE3`` (the default for a named targeted design, both otherwise).
 
     ``junction``: RNA (5' exon, 3' exon) joined donor -> acceptor, default (7, 6); DNA
     (5' intron, 3' intron) with the break inside each, default (7, 5) = ASPSCR1 intron 7 ::
@@ -48,7 +53,8 @@ class SimulationSpec:
     kb of each gene's transcript (default 400); amp, molecules per primer (default 100); DNA
     mean read depth over the baited regions (default 30).  ``fusion_fragments`` counts
     molecules; ``None`` (DNA) derives it from the depth and ``tumour_fraction``
-    (heterozygous).  ``five_prime`` is a known partner (ASPSCR1, PRCC, SFPQ, NONO) or a locus
+    (heterozygous).  ``five_prime`` (default: the target's 5' gene) is a gene the target's
+    models hold on the simulated contigs (ASPSCR1, PRCC, SFPQ, NONO, ...) or a locus
     ``chr1:120000000`` (a synthetic partner whose exon 1 ends there).
 
     Library: ``pcr_copies`` read pairs per molecule, none flagged; ``duplicate_rate`` extra
@@ -63,7 +69,7 @@ class SimulationSpec:
     aligner: str = None  # type: ignore[assignment]
     build: str = "GRCh38"
     contig_style: str = "chr"
-    five_prime: str = "ASPSCR1"
+    five_prime: str = None  # type: ignore[assignment]
     junction: tuple[int, int] = None  # type: ignore[assignment]
     fusion_fragments: int | None = 10
     reciprocal: bool = False
@@ -92,6 +98,7 @@ class SimulationSpec:
     no_supplementary: bool = False
     seed: int = 1
     sample: str = "simulated"
+    target: str = DEFAULT_TARGET
 
     def __post_init__(self) -> None:
         _resolve(self)
@@ -99,12 +106,24 @@ class SimulationSpec:
         _check_numbers(self)
         _check_design(self)
 
+    @property
+    def definition(self) -> Target:
+        """The target fusion's definition."""
+        return load_target(self.target)
+
+    def fields(self) -> dict[str, object]:
+        """Every field by name; ``target`` only when it is not the default, so the files of
+        the default target stay as they were before targets were data."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.target == DEFAULT_TARGET:
+            del out["target"]
+        return out
+
     def options(self) -> str:
         """The spec as CLI options (no paths), for the @PG line."""
         args = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            flag = "--" + f.name.replace("_", "-")
+        for name, value in self.fields().items():
+            flag = "--" + name.replace("_", "-")
             if isinstance(value, bool):
                 if value:
                     args.append(flag)
@@ -131,7 +150,14 @@ def _resolve(spec: SimulationSpec) -> None:
     put("assay", DESIGNS[spec.design])
     if DESIGNS[spec.design] != spec.assay:
         raise UsageError(f"design {spec.design} sequences {DESIGNS[spec.design]}, not {spec.assay}")
-    put("baits", "TFE3" if named and spec.design != "wts" else "both")
+    target = spec.definition
+    three = target.three_prime.gene
+    put("baits", three if named and spec.design != "wts" else "both")
+    put("five_prime", target.five_prime.gene)
+    # The first junction type the target lists: RNA joins its exons, DNA breaks in the
+    # introns that splice to them (ASPSCR1 intron 7 :: TFE3 intron 5 gives ex7::ex6).
+    first = target.junction_types[0]
+    put("junction", (first.exon_5p, first.exon_3p - (spec.design == "dna_capture")))
     for name, value in (_FFPE_DEFAULTS if spec.ffpe else _PLAIN_DEFAULTS).items():
         put(name, value)  # before the design's: FFPE inserts are short whatever the design
     for name, value in _DESIGN_DEFAULTS[spec.design].items():
@@ -150,10 +176,11 @@ def _check_choices(spec: SimulationSpec) -> None:
         raise UsageError(f"build {spec.build!r}: use one of {', '.join(BUILDS)}")
     if spec.contig_style not in ("chr", "plain"):
         raise UsageError(f"contig style {spec.contig_style!r}: use chr or plain")
-    if spec.five_prime not in KNOWN_PARTNERS:
+    if spec.five_prime not in known_partners(spec):
         parse_locus(spec.five_prime, spec.build)  # raises unless a locus
-    if spec.baits not in ("both", "TFE3"):
-        raise UsageError(f"baits {spec.baits!r}: use both or TFE3")
+    three = spec.definition.three_prime.gene
+    if spec.baits not in ("both", three):
+        raise UsageError(f"baits {spec.baits!r}: use both or {three}")
     if spec.umi not in UMI_STYLES:
         raise UsageError(f"umi {spec.umi!r}: use one of {', '.join(UMI_STYLES)}")
     if not spec.sample or any(not (c.isalnum() or c in "._-") for c in spec.sample):
@@ -190,11 +217,20 @@ def _check_design(spec: SimulationSpec) -> None:
     if spec.design == "wts" and spec.baits != "both":
         raise UsageError("wts has no baits: every gene is sequenced (use --design rna_capture)")
     if spec.design == "amp":
-        if spec.baits != "TFE3":
-            raise UsageError("amp: primers are modelled in TFE3 only (baits TFE3)")
+        three = spec.definition.three_prime.gene
+        if spec.baits != three:
+            raise UsageError(f"amp: primers are modelled in {three} only (baits {three})")
         for name in ("stranded", "single_end", "intronic_chimeras", "unspanned_fusion",
                      "reciprocal", "paralog_fragments", "read_through"):  # fmt: skip
             if getattr(spec, name):
                 raise UsageError(f"{name} is not modelled for anchored PCR (amp) reads")
     if spec.umi_error_rate and spec.umi == "none":
         raise UsageError("umi_error_rate needs a UMI style (rx, mi or name)")
+
+
+def known_partners(spec: SimulationSpec) -> list[str]:
+    """Genes that can be the 5' partner: the target's modelled genes on the simulated
+    contigs (for ASPSCR1_TFE3: ASPSCR1, PRCC, SFPQ, NONO and the other modelled partners)."""
+    models = spec.definition.models(spec.build)
+    contigs = CONTIG_LENGTHS[spec.build]
+    return [g for g, tx in models.transcripts.items() if tx.chrom in contigs]
