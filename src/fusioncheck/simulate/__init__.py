@@ -517,8 +517,8 @@ def simulate(
     except OSError as exc:
         raise OutputError(f"{outdir}: cannot create the directory ({exc.strerror})") from exc
     style = ContigStyle(spec.contig_style)
-    named = spec.five_prime in known_partners(spec)
-    locus = None if named else parse_locus(spec.five_prime, spec.build)
+    known = spec.five_prime in known_partners(spec)
+    locus = None if known else parse_locus(spec.five_prime, spec.build)
     genome = build_genome(spec.build, (locus,) if locus else (), spec.target)
     five = genome.genes[spec.five_prime if locus is None else f"{locus[0]}:{locus[1]}"]
     records = _fusion_records(spec, genome, five)
