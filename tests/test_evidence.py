@@ -101,5 +101,5 @@ def test_build_is_detected_and_a_contradicting_build_is_refused(tmp_path):
 def test_unsafe_sample_id_is_refused(tmp_path):
     b = BamBuilder()
     b.add("r", "chr17", 81_996_700, "100M")
-    with pytest.raises(UsageError, match="sample ID"):
+    with pytest.raises(UsageError, match="not a safe ID"):
         scan(b.write(tmp_path / "s.bam"), sample="../x")

@@ -89,6 +89,12 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
         "'_' field; auto (default) uses RX/MI when present, else collapses PCR copies by their "
         "outer read ends",
     )
+    p.add_argument(
+        "--target",
+        default="ASPSCR1_TFE3",
+        help="the fusion to look for: a bundled target (resources/targets/NAME) or the path "
+        "of a target.yaml (docs/extending.md)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log each stage's counts to stderr")
     p.add_argument("--config", help="YAML file of thresholds (default: the built-in defaults)")
     p.add_argument(
@@ -133,6 +139,7 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
         targets=args.targets,
         tumour_content=args.tumour_content,
         umi=args.umi,
+        target=args.target,
     )
     paths = write_result(result, args.outdir)
     print(f"{args.sample}: {result['call']} ({result['call_reason']})")
@@ -193,6 +200,11 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 
 def _add_simulate_fusion(p: argparse.ArgumentParser) -> None:
     """The fusion the library carries."""
+    p.add_argument(
+        "--target",
+        default="ASPSCR1_TFE3",
+        help="the fusion's definition: a bundled target or the path of a target.yaml",
+    )
     p.add_argument(
         "--five-prime",
         default="ASPSCR1",
@@ -281,7 +293,7 @@ _SIMULATE_FIELDS = (
     "background", "tumour_fraction", "duplicate_rate", "base_error_rate", "read_length",
     "fragment_mean", "fragment_sd", "paralog_fragments", "artefact_pairs", "read_through",
     "unspanned_fusion", "intronic_chimeras", "umi", "umi_error_rate", "pcr_copies", "ffpe",
-    "stranded", "single_end", "no_supplementary", "seed", "sample",
+    "stranded", "single_end", "no_supplementary", "seed", "sample", "target",
 )  # fmt: skip
 
 
