@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from string import Template
+from typing import Any
 
 import yaml
 
@@ -113,7 +114,7 @@ class Interpretation:
         return sentence
 
 
-def _reference(number: int, entry: dict) -> Reference:
+def _reference(number: int, entry: dict[str, Any]) -> Reference:
     return Reference(
         key=entry["key"],
         number=number,

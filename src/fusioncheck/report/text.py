@@ -7,6 +7,8 @@ same thing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fusioncheck.genes import GeneModels
 from fusioncheck.report.interpretation import load as _interp
 from fusioncheck.target import load_target
@@ -33,15 +35,15 @@ def refseq(transcript: str | None) -> str | None:
     return transcript.split("/")[0].strip()
 
 
-def reported_target(result: dict) -> dict | None:
+def reported_target(result: dict[str, Any]) -> dict[str, Any] | None:
     """The ASPSCR1::TFE3 record a DETECTED call rests on (first passing target record)."""
     for fusion in result["fusions"]:
         if fusion["kind"] == "target" and fusion["passed"]:
-            return fusion
+            return dict(fusion)
     return None
 
 
-def other_partner_fusions(result: dict, passed_only: bool = True) -> list[dict]:
+def other_partner_fusions(result: dict[str, Any], passed_only: bool = True) -> list[dict[str, Any]]:
     return [
         f
         for f in result["fusions"]
@@ -49,11 +51,11 @@ def other_partner_fusions(result: dict, passed_only: bool = True) -> list[dict]:
     ]
 
 
-def fusion_name(fusion: dict) -> str:
+def fusion_name(fusion: dict[str, Any]) -> str:
     return f"{fusion['five_prime_gene']}::{fusion['three_prime_gene']}"
 
 
-def type_note(fusion: dict) -> str | None:
+def type_note(fusion: dict[str, Any]) -> str | None:
     """'in frame, not a reported ASPS type' for an in-frame target join at an exon the
     literature types do not use (ASPSCR1 ex7::TFE3 ex4); None otherwise.  The scan leaves
     ``type_label`` empty for such joins, so the report computes the note itself."""
@@ -67,7 +69,7 @@ def type_note(fusion: dict) -> str | None:
     return interp.statements["ex4_note"]
 
 
-def junction_phrase(fusion: dict) -> str:
+def junction_phrase(fusion: dict[str, Any]) -> str:
     """'ASPSCR1 exon 7 joined to TFE3 exon 6 (NM_024083.4 / NM_006521.6), in frame' and, for
     DNA, the introns holding the genomic break first.  The IDs are the result's own."""
     five, three = fusion["five_prime_gene"], fusion["three_prime_gene"]
@@ -89,13 +91,13 @@ def junction_phrase(fusion: dict) -> str:
     return text
 
 
-def type_phrase(fusion: dict) -> str:
+def type_phrase(fusion: dict[str, Any]) -> str:
     """' (corresponds to type 1)' or ''. The literature type is never printed on its own."""
     label = fusion.get("type_label")
     return f" (corresponds to {label})" if label else ""
 
 
-def type_text(fusion: dict) -> str | None:
+def type_text(fusion: dict[str, Any]) -> str | None:
     """The literature-type cell of the evidence table: a correspondence, or the ex4 note."""
     if fusion.get("type_label"):
         return f"corresponds to {fusion['type_label']}"
@@ -106,7 +108,7 @@ def target_name() -> str:
     return _interp().target
 
 
-def result_sentence(result: dict) -> str:
+def result_sentence(result: dict[str, Any]) -> str:
     """The result in one plain sentence."""
     call, target = result["call"], target_name()
     if call == "DETECTED":
@@ -124,7 +126,7 @@ def result_sentence(result: dict) -> str:
     ).replace("..", ".")
 
 
-def additional_findings(result: dict) -> list[str]:
+def additional_findings(result: dict[str, Any]) -> list[str]:
     """Sentences printed under the result: other TFE3 partners, suspected rearrangement."""
     lines = []
     for fusion in other_partner_fusions(result):
@@ -146,16 +148,16 @@ def additional_findings(result: dict) -> list[str]:
     return lines
 
 
-def _partner_of_tfe3(fusion: dict) -> str | None:
+def _partner_of_tfe3(fusion: dict[str, Any]) -> str | None:
     three = _interp().three_prime
     if fusion["three_prime_gene"] == three:
-        return fusion["five_prime_gene"]
+        return str(fusion["five_prime_gene"])
     if fusion["five_prime_gene"] == three:
-        return fusion["three_prime_gene"]
+        return str(fusion["three_prime_gene"])
     return None
 
 
-def partner_meaning(fusion: dict) -> str:
+def partner_meaning(fusion: dict[str, Any]) -> str:
     """What a non-ASPSCR1::TFE3 fusion points to, for every site the literature reports."""
     interp, name = _interp(), fusion_name(fusion)
     partner = _partner_of_tfe3(fusion)
@@ -166,14 +168,14 @@ def partner_meaning(fusion: dict) -> str:
     )
 
 
-def reciprocal_statement(result: dict) -> str:
+def reciprocal_statement(result: dict[str, Any]) -> str:
     """The report's own words for ``reciprocal.status`` (the JSON statement is not echoed)."""
     reciprocal = result["reciprocal"]
     status = reciprocal["status"]
     return _interp().say(f"reciprocal_{status}", fragments=reciprocal["fragments"])
 
 
-def _translocation_paragraphs(result: dict) -> list[str]:
+def _translocation_paragraphs(result: dict[str, Any]) -> list[str]:
     interp = _interp()
     meaning = {"DETECTED": "meaning_detected", "NOT_DETECTED": "meaning_not_detected"}
     paras = [
@@ -186,7 +188,7 @@ def _translocation_paragraphs(result: dict) -> list[str]:
     return paras
 
 
-def _other_partner_paragraphs(result: dict) -> list[str]:
+def _other_partner_paragraphs(result: dict[str, Any]) -> list[str]:
     interp = _interp()
     others = other_partner_fusions(result)
     if others:
@@ -200,7 +202,7 @@ def _other_partner_paragraphs(result: dict) -> list[str]:
     return paras
 
 
-def interpretation(result: dict) -> list[tuple[str, list[str]]]:
+def interpretation(result: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """Titled paragraphs of the interpretation, in reading order."""
     interp = _interp()
     return [
@@ -215,7 +217,7 @@ def interpretation(result: dict) -> list[tuple[str, list[str]]]:
     ]
 
 
-def transcript_labels(result: dict, models: GeneModels) -> tuple[str, str]:
+def transcript_labels(result: dict[str, Any], models: GeneModels) -> tuple[str, str]:
     """The versioned transcripts of the target genes, as the result names them
     (``transcript_5p``/``transcript_3p`` of a target record); a result without one names
     none, so the gene models the report draws with stand in."""
@@ -226,7 +228,7 @@ def transcript_labels(result: dict, models: GeneModels) -> tuple[str, str]:
     return models[target.five_prime.gene].label, models[target.three_prime.gene].label
 
 
-def method_text(result: dict, models: GeneModels) -> list[str]:
+def method_text(result: dict[str, Any], models: GeneModels) -> list[str]:
     """Method and limitations, as plain paragraphs."""
     interp = _interp()
     assay = ASSAY_NAMES.get(result["assay"], result["assay"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pysam
 
@@ -70,7 +71,9 @@ def _split(position: str) -> tuple[str, int]:
     return chrom, int(pos)
 
 
-def bnd_alt(own_below: bool, mate_chrom: str, mate_pos: int, mate_below: bool, ref: str = "N"):
+def bnd_alt(
+    own_below: bool, mate_chrom: str, mate_pos: int, mate_below: bool, ref: str = "N"
+) -> str:
     """The ALT of a breakend in VCF bracket notation."""
     bracket = "]" if mate_below else "["
     mate = f"{bracket}{mate_chrom}:{mate_pos}{bracket}"
@@ -94,7 +97,7 @@ def _v43_header() -> pysam.VariantHeader:
 _COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 
 
-def _assembly_lengths(result: dict, models: GeneModels) -> dict[str, int]:
+def _assembly_lengths(result: dict[str, Any], models: GeneModels) -> dict[str, int]:
     """Contig lengths of the result's build, in the result's contig naming."""
     return {
         _contig_name(c, result["contig_style"]): n
@@ -103,7 +106,7 @@ def _assembly_lengths(result: dict, models: GeneModels) -> dict[str, int]:
 
 
 def ref_bases(
-    result: dict, models: GeneModels, reference: str | Path | None
+    result: dict[str, Any], models: GeneModels, reference: str | Path | None
 ) -> dict[tuple[str, int], str]:
     """The REF base at every breakend: from the genome FASTA when given (so that
     `bcftools norm -f FASTA` accepts the file), else ``N`` (VCF's "any base")."""
@@ -133,7 +136,7 @@ def ref_bases(
         return {(c, p): fasta.fetch(c, p - 1, p).upper() for c, p in points}
 
 
-def _header(result: dict, models: GeneModels, chroms: list[str]) -> pysam.VariantHeader:
+def _header(result: dict[str, Any], models: GeneModels, chroms: list[str]) -> pysam.VariantHeader:
     header = _v43_header()
     header.add_line(f"##source=fusioncheck {result['tool']['version']}")
     header.add_line(f"##reference={result['build']}")
@@ -154,7 +157,7 @@ def _header(result: dict, models: GeneModels, chroms: list[str]) -> pysam.Varian
     return header
 
 
-def _filters(fusion: dict, thresholds: dict) -> list[str]:
+def _filters(fusion: dict[str, Any], thresholds: dict[str, Any]) -> list[str]:
     if fusion["passed"]:
         return ["PASS"]
     reasons = []
@@ -168,7 +171,10 @@ def _filters(fusion: dict, thresholds: dict) -> list[str]:
 
 
 def write_vcf(
-    result: dict, models: GeneModels, path: str | Path, reference: str | Path | None = None
+    result: dict[str, Any],
+    models: GeneModels,
+    path: str | Path,
+    reference: str | Path | None = None,
 ) -> Path:
     """Write ``path`` (plain-text VCF 4.3) with two mate BND records per fusion and one
     sample column; REF bases come from ``reference`` (the genome FASTA) when given."""

@@ -25,6 +25,7 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pysam
 
@@ -82,8 +83,9 @@ class SimulationResult:
     gtf: Path  # genes.gtf
     spec: SimulationSpec
 
-    def load_truth(self) -> dict:
-        return json.loads(self.truth.read_text())
+    def load_truth(self) -> dict[str, Any]:
+        truth: dict[str, Any] = json.loads(self.truth.read_text())
+        return truth
 
 
 # --- molecules --------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ def _background(
 
 def _read_through(
     spec: SimulationSpec, genome: Genome, style: ContigStyle
-) -> tuple[list[Fragment], dict | None]:
+) -> tuple[list[Fragment], dict[str, Any] | None]:
     if not spec.read_through:
         return [], None
     rt, tfe3 = genome.genes["RTNB"], _target_genes(genome)[1]
@@ -310,8 +312,8 @@ def _read_through(
 @dataclass
 class _Molecules:
     fragments: list[Fragment]
-    read_through: dict | None
-    chimeras: list[dict]
+    read_through: dict[str, Any] | None
+    chimeras: list[dict[str, Any]]
 
 
 def _molecules(
@@ -438,7 +440,11 @@ def _header(genome: Genome, style: ContigStyle, spec: SimulationSpec) -> pysam.A
 
 
 def _write_bam(
-    path: Path, records: list[dict], genome: Genome, style: ContigStyle, spec: SimulationSpec
+    path: Path,
+    records: list[dict[str, Any]],
+    genome: Genome,
+    style: ContigStyle,
+    spec: SimulationSpec,
 ) -> None:
     hdr = _header(genome, style, spec)
     tid = {name: i for i, name in enumerate(hdr.references)}
@@ -483,7 +489,7 @@ def _write_reads(
     """Write the BAM and FASTQs; return which read pairs the aligner wrote."""
     copied = _target_genes(genome)[1].exon(paralog_exon(genome.target))
     paralog = (genome.paralog[0], genome.paralog[1], copied.end)
-    sam: list[dict] = []
+    sam: list[dict[str, Any]] = []
     fastq: list[list[str]] = [[], []]
     in_bam: dict[str, bool] = {}
     for f in named:
@@ -555,7 +561,7 @@ def _original(f: Fragment) -> bool:
 def _fusion_entry(
     spec: SimulationSpec, style: ContigStyle, rec: _Record, mine: list[Fragment],
     in_bam: dict[str, bool],
-) -> dict:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     seen = [f for f in mine if _original(f) and in_bam[f.name]]
     entry = {
         "role": rec.role,
@@ -584,7 +590,7 @@ def _fusion_entry(
     return entry
 
 
-def _listed(spec: SimulationSpec, f: Fragment, in_bam: dict[str, bool]) -> dict:
+def _listed(spec: SimulationSpec, f: Fragment, in_bam: dict[str, bool]) -> dict[str, Any]:
     entry = {
         "name": f.name,
         "source": f.source,
@@ -603,9 +609,9 @@ def _listed(spec: SimulationSpec, f: Fragment, in_bam: dict[str, bool]) -> dict:
 
 def _library(
     spec: SimulationSpec, genome: Genome, frags: list[Fragment], in_bam: dict[str, bool]
-) -> dict:
+) -> dict[str, Any]:
     """How the molecules were sequenced, and what the design targets."""
-    out: dict = {
+    out: dict[str, Any] = {
         "molecules": sum(1 for f in frags if _original(f)),
         "read_pairs": len(frags),
         "read_pairs_in_bam": sum(in_bam.values()),
@@ -636,7 +642,7 @@ def _truth(
     frags: list[Fragment],
     in_bam: dict[str, bool],
     molecules: _Molecules,
-) -> dict:
+) -> dict[str, Any]:
     fusions = [
         _fusion_entry(spec, style, rec, [f for f in frags if f.record == k], in_bam)
         for k, rec in enumerate(records)
@@ -666,7 +672,7 @@ def _truth(
 
 def _artefacts(
     spec: SimulationSpec, style: ContigStyle, genome: Genome, molecules: _Molecules
-) -> dict:
+) -> dict[str, Any]:
     """The non-fusion traps the fixture holds, and where."""
     five, three = _target_genes(genome)
     exon5, exon3 = genome.target.junction_types[0].exon_5p, paralog_exon(genome.target)

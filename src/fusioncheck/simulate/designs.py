@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from fusioncheck.errors import UsageError
 from fusioncheck.genes import Transcript
@@ -207,7 +208,7 @@ def _deep_intron_point(tx: Transcript, rng: random.Random) -> tuple[int, int]:
 
 def intronic_chimeras(
     spec: SimulationSpec, genome: Genome, rng: random.Random
-) -> tuple[list[Fragment], list[dict]]:
+) -> tuple[list[Fragment], list[dict[str, Any]]]:
     """Single split fragments of pre-mRNA joining a 5' gene (ASPSCR1) intron to a 3' gene
     (TFE3) intron, each at its own pair of points: library chimeras far from any exon
     boundary."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
-from fusioncheck.simulate.genome import Genome, reverse_complement
+from fusioncheck.sequence import reverse_complement
+from fusioncheck.simulate.genome import Genome
 
 _SUBSTITUTE = {"A": "CGT", "C": "AGT", "G": "ACT", "T": "ACG", "N": "ACGT"}
 
@@ -135,7 +137,7 @@ class Fragment:
     copy_of: str | None = None  # an unflagged PCR copy of this molecule's first read pair
     umi: str | None = None  # as the RX tag writes it
     molecule: int | None = None  # 0-based molecule number (the MI tag)
-    info: dict = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 def make_read(

@@ -11,6 +11,7 @@ import os
 import shutil
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -151,7 +152,9 @@ _STOPS = {"TAA", "TAG", "TGA"}
 _SENSE = [a + b + c for a in "ACGT" for b in "ACGT" for c in "ACGT" if a + b + c not in _STOPS]
 
 
-def _write_orf(build: str, tx: Transcript, locate) -> None:
+def _write_orf(
+    build: str, tx: Transcript, locate: Callable[[str, int], tuple[int, list[str]]]
+) -> None:
     """Make the annotated CDS an open reading frame (ATG, sense codons, a stop), so fusion
     proteins translate as they would on a real genome."""
     cds = tx.cds_tx_range

@@ -22,10 +22,12 @@ read) have no mate fields and no pairing flags.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from fusioncheck.genes import ContigStyle
+from fusioncheck.sequence import reverse_complement
 from fusioncheck.simulate.fragments import Fragment, Group, Read
-from fusioncheck.simulate.genome import Genome, reverse_complement
+from fusioncheck.simulate.genome import Genome
 
 RNA_STYLES = ("star_chimeric", "star", "hisat2")
 DNA_STYLES = ("bwa",)
@@ -63,7 +65,7 @@ class Alignment:
     mapq: int = 0
     supplementary: bool = False
     multi: bool = False
-    tags: dict = field(default_factory=dict)
+    tags: dict[str, Any] = field(default_factory=dict)
 
     def cigar_out(self) -> list[tuple[int, int]]:
         """The record's CIGAR: supplementaries hard-clipped."""
@@ -265,7 +267,7 @@ def finish(
     style: ContigStyle,
     genome: Genome,
     paralog: tuple[str, int, int],
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """SAM fields of every record of the pair or single read (flags, mates, tags)."""
     for alns in placed:
         for a in alns:
