@@ -54,7 +54,10 @@ class Coverage:
 
     def add(self, gene: str, read: pysam.AlignedSegment) -> None:
         """One primary or supplementary alignment from ``gene``'s window."""
-        if read.is_unmapped or read.is_supplementary:
+        if read.is_unmapped:
+            return
+        if read.is_supplementary:
+            self._add_supplementary(gene, read)
             return
         self.reads[gene] += 1
         self.lengths[read.infer_read_length() or 0] += 1
@@ -73,6 +76,17 @@ class Coverage:
         if exons:
             self._add_exons(gene, read, exons)
         self._add_introns(gene, read, first, last)
+
+    def _add_supplementary(self, gene: str, read: pysam.AlignedSegment) -> None:
+        """Exon coverage only: a splice-unaware aligner (BWA-MEM on RNA) writes a read across
+        an exon junction as a primary and a supplementary record, and the part that touches a
+        junction exon's edge is often the supplementary one."""
+        if read.is_duplicate or read.mapping_quality < self.t.min_mapq:
+            return
+        first, last = read.reference_start + 1, read.reference_end or read.reference_start
+        exons = [e for e in self.models[gene].exons if e.start <= last and e.end >= first]
+        if exons:
+            self._add_exons(gene, read, exons)
 
     def _add_exons(self, gene: str, read: pysam.AlignedSegment, exons: list) -> None:  # type: ignore[type-arg]
         blocks = read.get_blocks()

@@ -78,6 +78,12 @@ def _sub_threshold(f: Facts, t: Thresholds) -> str | None:
         if b.supporting_fragments >= t.min_support
         else f"{b.supporting_fragments} molecules ({t.min_support} needed)"
     )
+    removed = ", ".join(f"{n} by {name}" for name, n in b.filters.items() if n)
+    if removed:
+        why += f"; more fragments between {f.genes[0]} and {f.genes[1]} were removed ({removed})"
+    if b.filters.get("low_mapq"):
+        # A fusion whose partner sequence is repeated in the reference can only be seen here.
+        why += "; low_mapq: multi-mapping reads, the sequence is not unique in this reference"
     return f"{f.fusion} evidence below the detection threshold: {why}"
 
 

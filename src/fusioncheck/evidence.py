@@ -74,6 +74,14 @@ class _Segment:
     def aligned(self) -> int:
         return self.qend - self.qstart
 
+    def start_after(self, qpos: int) -> Breakend:
+        """:attr:`read_order_start` once read bases before ``qpos`` are left to the previous
+        segment: BWA-MEM aligns bases both partners share to both segments, and a join must
+        use each base once (:func:`fusioncheck.sequence.equivalent_joins` then slides it)."""
+        b = self.read_order_start
+        k = min(max(0, qpos - self.qstart), self.aligned - 1)
+        return Breakend(b.chrom, b.pos - k if self.reverse else b.pos + k, b.keeps)
+
 
 def _segment(
     chrom: str, start: int, reverse: bool, cigar: list[tuple[int, int]], mapq: int
@@ -200,7 +208,7 @@ class EvidenceCollector:
         for first, second in zip(segments, segments[1:]):
             self.observations.append(
                 Observation(
-                    name, molecule, "SA", first.read_order_end, second.read_order_start,
+                    name, molecule, "SA", first.read_order_end, second.start_after(first.qend),
                     duplicate=read.is_duplicate,
                     mapq=min(first.mapq, second.mapq),
                     anchor=min(first.aligned, second.aligned),

@@ -193,7 +193,7 @@ def _check_options(sample: str, o: Options) -> None:
         raise UsageError(f"umi {o.umi!r}: use one of {', '.join(UMI_MODES)}")
     if o.tumour_content is not None and not 0 < o.tumour_content <= 1:
         raise UsageError(
-            f"tumour content {o.tumour_content}: give the fraction of tumour cells, above 0 "
+            f"tumour_content {o.tumour_content}: give the fraction of tumour cells, above 0 "
             "and at most 1 (e.g. 0.3 for 30 %)"
         )
 
