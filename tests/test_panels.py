@@ -9,7 +9,6 @@ bad inputs that must stop a scan before it can read as a negative.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pysam
@@ -67,23 +66,25 @@ def test_anchored_pcr_positive(amp_positive, aligners):
     assert out["reciprocal"]["status"] == "not_assessed"  # primers in TFE3 cannot reach it
 
 
-def test_bwa_mem_shared_base_is_placed_on_the_exon_boundaries(amp_positive, aligners):
+def test_bwa_mem_shared_base_is_placed_on_the_exon_boundaries(simulate_fixture, aligners):
     """The base after ASPSCR1 exon 7 equals the base before TFE3 exon 6, so BWA-MEM aligns it
-    to both parts of a junction read; the join is reported on the exon boundaries."""
-    bam = aligners.bwa(amp_positive)
+    to both parts of every junction read (no read places the join on the boundaries); the
+    join is reported on the exon boundaries."""
+    sim = simulate_fixture(fusion_fragments=8, background=100.0, seed=53)
+    bam = aligners.bwa(sim)
     with pysam.AlignmentFile(str(bam)) as f:
-        ends = Counter(
+        five = {
             r.reference_end for r in f.fetch("chr17", 81996700, 81996900)
             if r.has_tag("SA") and "chrX" in str(r.get_tag("SA"))
-        )  # fmt: skip
-    assert set(ends) == {81996846}  # ASPSCR1 part ends on the boundary ...
-    with pysam.AlignmentFile(str(bam)) as f:
-        starts = Counter(
+        }  # fmt: skip
+        three = {
             r.reference_end for r in f.fetch("chrX", 49034200, 49034300)
             if r.has_tag("SA") and "chr17" in str(r.get_tag("SA"))
-        )  # fmt: skip
-    assert set(starts) == {49034252}  # ... and the TFE3 part claims the shared base too
-    fusion = the_target(called(bam, amp_positive, assay="amp"))
+        }  # fmt: skip
+    assert (five, three) == ({81996846}, {49034252})  # the TFE3 part claims the shared base
+    out = called(bam, sim, assay="wts")
+    assert (out["call"], out["confidence"]) == ("DETECTED", "high")
+    fusion = the_target(out)
     assert (fusion["breakpoint_5p"], fusion["breakpoint_3p"]) == EX7_EX6
     assert (fusion["exon_5p"], fusion["exon_3p"], fusion["canonical"]) == (7, 6, True)
 
