@@ -241,8 +241,8 @@ def test_bwa_mem_rna_negative_splices_are_not_fusion_evidence(deep_negative, ali
     with pysam.AlignmentFile(str(bam)) as f:
         split = sum(1 for r in f.fetch("chrX", 49028000, 49044000) if r.has_tag("SA"))
     assert split > 200
-    out = called(bam, deep_negative, assay="wts")
-    assert out["call"] == "NOT_DETECTED", out["call_reason"]
+    out = called(bam, deep_negative)  # auto: RNA from the split reads joining exons
+    assert (out["call"], out["design"]) == ("NOT_DETECTED", "wts"), out["call_reason"]
     assert [f for f in out["fusions"] if f["canonical"] or f["kind"] != "target"] == []
     assert out["qc"]["unmatched_junction_clips"] == 0
     assert out["filters"]["homology"] == 0
@@ -258,6 +258,15 @@ def test_amp_design_assesses_the_primed_side_only(simulate_fixture):
     # Called as whole transcriptome, the unprimed ASPSCR1 side makes it INDETERMINATE.
     wts = scan(sim.bam, sample="s", reference=sim.genome, assay="wts")
     assert (wts["call"], wts["sensitivity"]["sides_assessed"]) == ("INDETERMINATE", ["5p", "3p"])
+
+
+def test_auto_tells_bwa_mem_rna_from_dna_by_its_split_splices(simulate_fixture):
+    rna = simulate_fixture(aligner="bwa", fusion_fragments=0, background=100.0, seed=66)
+    with pysam.AlignmentFile(str(rna.bam)) as f:
+        assert not any("N" in (r.cigarstring or "") for r in f)  # no spliced alignment at all
+    assert scan(rna.bam, sample="s", reference=rna.genome)["design"] == "wts"
+    dna = simulate_fixture(design="dna_capture", background=20.0, fusion_fragments=3, seed=67)
+    assert scan(dna.bam, sample="s", reference=dna.genome)["design"] == "dna_capture"
 
 
 def bed(path: Path, *rows: str) -> Path:

@@ -10,14 +10,22 @@ else inferred from coverage (a side with almost no informative molecules is not 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from fusioncheck.config import Thresholds
 from fusioncheck.errors import InputError, UsageError
-from fusioncheck.genes import ASSEMBLY_LENGTHS, BUILDS, ContigStyle, Transcript, load
-from fusioncheck.model import Assay, Design
+from fusioncheck.genes import (
+    ASSEMBLY_LENGTHS,
+    BUILDS,
+    ContigStyle,
+    GeneModels,
+    Transcript,
+    load,
+)
+from fusioncheck.model import Assay, Design, Observation
 from fusioncheck.target import Partner, Target
 
 SideName = Literal["5p", "3p"]
@@ -53,6 +61,25 @@ def is_rna(requested: str, spliced_rna: bool) -> bool:
     if requested == "auto":
         return spliced_rna
     return _ALIASES.get(requested, requested) in _RNA_DESIGNS
+
+
+def spliced_splits(observations: Iterable[Observation], models: GeneModels, slack: int = 3) -> int:
+    """Split reads joining an exon end of a gene to an exon start of the same gene: splices as
+    a splice-unaware aligner (BWA-MEM) writes them, as SA records instead of ``N``.  ``slack``
+    bases either way, as the aligner may give bases both exons share to either part."""
+
+    def near(pos: int, sites: frozenset[int]) -> bool:
+        return any(pos + d in sites for d in range(-slack, slack + 1))
+
+    n = 0
+    for o in observations:
+        tx = models.gene_at(o.a.chrom, o.a.pos) if o.source == "SA" else None
+        if tx is None or not tx.contains(o.b.chrom, o.b.pos) or abs(o.a.pos - o.b.pos) <= slack:
+            continue
+        ends = (o.a.pos, o.b.pos)
+        if any(near(x, tx.donors) and near(y, tx.acceptors) for x, y in (ends, ends[::-1])):
+            n += 1
+    return n
 
 
 def _junction_spans(p: Partner, tx: Transcript, rna: bool) -> list[tuple[int, int]]:

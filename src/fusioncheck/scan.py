@@ -33,6 +33,7 @@ from fusioncheck.model import (
     Checksum,
     FusionRecord,
     InputInfo,
+    Observation,
     Run,
     ScanResult,
     Tool,
@@ -100,9 +101,11 @@ def scan_result(bam: str | Path, sample: str, o: Options) -> ScanResult:
     t = o.thresholds
     started = datetime.now(timezone.utc)
     s = _read(bam, o)
-    rna = design.is_rna(o.assay, s.coverage.is_rna())
+    observations = s.collector.finish()
+    spliced = _spliced(s, observations)
+    rna = design.is_rna(o.assay, spliced)
     genes = (s.target.five_prime.gene, s.target.three_prime.gene)
-    junctions = [j for obs in s.collector.finish() if (j := orient(obs, s.models, genes, t))]
+    junctions = [j for obs in observations if (j := orient(obs, s.models, genes, t))]
     junctions = filters.apply(junctions, t)
     removed = filter_counts(junctions)
     with _fasta(s.inp) as fasta:
@@ -121,7 +124,7 @@ def scan_result(bam: str | Path, sample: str, o: Options) -> ScanResult:
     )
     decision = decide(facts, t)
     log.info("call %s: %s", decision.call, decision.reason)
-    assay, resolved = design.resolve(o.assay, s.coverage.is_rna(), sides)
+    assay, resolved = design.resolve(o.assay, spliced, sides)
     return ScanResult(
         schema_version=SCHEMA_VERSION,
         sample=sample,
@@ -167,6 +170,15 @@ def _read(bam: str | Path, o: Options) -> _Scan:
     removed = read_windows(inp, windows, t, o.threads, coverage, collector, o.unmapped_tail)
     _check_umis(keys, o, inp)
     return _Scan(inp, target, models, coverage, collector, keys, removed, baits)
+
+
+def _spliced(s: _Scan, observations: list[Observation]) -> bool:
+    """Does the library look like RNA?  Spliced (``N``) alignments, or, from a splice-unaware
+    aligner such as BWA-MEM, as many split reads joining one gene's exons."""
+    if s.coverage.is_rna():
+        return True
+    splits = design.spliced_splits(observations, s.models)
+    return splits >= max(1, s.coverage.t.rna_spliced_fraction * s.coverage.total_reads)
 
 
 def _now(moment: datetime) -> str:
