@@ -15,9 +15,9 @@ import pysam
 import pytest
 
 from aligners import Aligners
-from builders import validate
+from builders import header, validate
 from fusioncheck.errors import InputError, UsageError
-from fusioncheck.molecules import count
+from fusioncheck.molecules import MoleculeKeys, count
 from fusioncheck.scan import scan
 
 EX7_EX6 = ("chr17:81996846", "chrX:49034251")  # ASPSCR1 exon 7 end, TFE3 exon 6 start (GRCh38)
@@ -299,6 +299,39 @@ def test_umis_one_substitution_apart_are_one_molecule():
     assert count(keys, 1) == 2
     assert count(keys, 0) == 3
     assert count(["pos:1:100:False", "pos:1:101:False"], 1) == 2  # ends are never merged
+
+
+def _record(header: pysam.AlignmentHeader, name: str, chrom: str, pos: int, flag: int,
+            tags: dict[str, str]) -> pysam.AlignedSegment:  # fmt: skip
+    r = pysam.AlignedSegment(header)
+    r.query_name, r.flag, r.cigarstring = name, flag, "50M"
+    r.reference_id, r.reference_start = header.get_tid(chrom), pos - 1
+    r.next_reference_id, r.next_reference_start = header.get_tid("chr17"), 81996500
+    r.query_sequence = "ACGT" * 12 + "AC"
+    for key, value in tags.items():
+        r.set_tag(key, value)
+    return r
+
+
+def test_both_parts_of_a_split_read_are_one_molecule_without_umis():
+    hdr = pysam.AlignmentHeader.from_dict(header())
+    primary = _record(hdr, "f1", "chr17", 81996797, 0x1 | 0x20 | 0x40,
+                      {"SA": "chrX,49034203,+,50S50M,60,0;"})  # fmt: skip
+    supplementary = _record(hdr, "f1", "chrX", 49034203, 0x1 | 0x20 | 0x40 | 0x800,
+                            {"SA": "chr17,81996797,+,50M50S,60,0;"})  # fmt: skip
+    keys = MoleculeKeys("auto")
+    assert keys.key(supplementary) == keys.key(primary) == "pos:1:81996500:True|1:81996796:False"
+
+
+@pytest.mark.parametrize(
+    ("name", "umi"),
+    [("frag_ACGTACGT", "umi:ACGTACGT"), ("frag_ACGT-TTGA", "umi:ACGT-TTGA"), ("run_0001", None)],
+)
+def test_a_read_name_umi_must_be_bases(name, umi):
+    hdr = pysam.AlignmentHeader.from_dict(header())
+    read = _record(hdr, name, "chr17", 81996797, 0x1 | 0x20 | 0x40, {})
+    key = MoleculeKeys("name").key(read)
+    assert key == umi if umi else key.startswith("pos:")
 
 
 def test_lone_intronic_chimera_is_listed_but_one_canonical_molecule_blocks(simulate_fixture):
