@@ -6,6 +6,7 @@ never NOT_DETECTED.
 row's message (``test_troubleshooting_lists_every_case`` keeps the two one table).
 """
 
+import dataclasses
 import json
 import os
 import signal
@@ -24,7 +25,7 @@ from fusioncheck.errors import InputError, OutputError, UsageError
 from fusioncheck.genes import CONTIG_LENGTHS, ContigStyle
 from fusioncheck.output import TSV_COLUMNS, write_result
 from fusioncheck.scan import scan
-from fusioncheck.simulate.genome import Genome, build_genome, write_fasta
+from fusioncheck.simulate.genome import build_genome, write_fasta
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -271,7 +272,7 @@ def complemented_genome(tmp_path_factory) -> Path:
             changed.append((ws, we, seq))
         windows[chrom] = changed
     path = tmp_path_factory.mktemp("wrong") / "complemented.fa.gz"
-    write_fasta(Genome("GRCh38", genome.lengths, windows, genome.genes), ContigStyle("chr"), path)
+    write_fasta(dataclasses.replace(genome, windows=windows), ContigStyle("chr"), path)
     return path
 
 
