@@ -319,4 +319,4 @@ def fusion_protein(
     fused = fused[: len(fused) - len(fused) % 3]
     from Bio.Seq import Seq  # imported here: Biopython's codon tables cost every scan 30 ms
 
-    return str(Seq(fused).translate(to_stop=True))
+    return str(Seq(fused).translate(to_stop=True))  # type: ignore[no-untyped-call]

@@ -170,6 +170,59 @@ def _filters(fusion: dict[str, Any], thresholds: dict[str, Any]) -> list[str]:
     return reasons or ["not_passed"]
 
 
+_Record = tuple[str, int, str, str, str, list[str], dict[str, Any], dict[str, int]]
+
+
+def _fusion_records(
+    i: int, fusion: dict[str, Any], bases: dict[tuple[str, int], str], thresholds: dict[str, Any]
+) -> list[_Record]:
+    """The two mate BND records of fusion number ``i``."""
+    c5, p5 = _split(fusion["breakpoint_5p"])
+    c3, p3 = _split(fusion["breakpoint_3p"])
+    below5 = fusion["side_5p"] == "below"
+    below3 = fusion["side_3p"] == "below"
+    id5, id3 = f"fc{i}_5p", f"fc{i}_3p"
+    shared: dict[str, Any] = {
+        "SVTYPE": "BND",
+        "FUSION": _info_string(f"{fusion['five_prime_gene']}::{fusion['three_prime_gene']}"),
+        "KIND": fusion["kind"],
+        "SR": fusion["split_reads"],
+        "PE": fusion["spanning_pairs"],
+        "SU": fusion["supporting_fragments"],
+        "FRAME": fusion["reading_frame"],
+        "CONFIDENCE": fusion["confidence"],
+    }
+    if fusion["type_label"]:
+        shared["TYPE_LABEL"] = _info_string(fusion["type_label"])
+    if fusion["breakpoint_precision"] == "imprecise":
+        shared["IMPRECISE"] = True
+    counts = {
+        "SR": fusion["split_reads"],
+        "SP": fusion["spanning_pairs"],
+        "MOL": fusion["supporting_fragments"],
+    }
+    filters = _filters(fusion, thresholds)
+    out: list[_Record] = []
+    for side, chrom, pos, own, mate, mate_id, own_id in (
+        ("5p", c5, p5, below5, (c3, p3, below3), id3, id5),
+        ("3p", c3, p3, below3, (c5, p5, below5), id5, id3),
+    ):
+        gene = fusion["five_prime_gene" if side == "5p" else "three_prime_gene"]
+        info = dict(shared, MATEID=mate_id, PARTNER_SIDE=side, GENE=_info_string(gene))
+        for key, field in (
+            ("TRANSCRIPT", f"transcript_{side}"),
+            ("EXON", f"exon_{side}"),
+            ("INTRON", f"intron_{side}"),
+        ):
+            if fusion[field] is not None:
+                value = fusion[field]
+                info[key] = _info_string(value) if isinstance(value, str) else value
+        ref = bases[chrom, pos]
+        alt = bnd_alt(own, *mate, ref=ref)
+        out.append((chrom, pos, own_id, ref, alt, filters, info, counts))
+    return out
+
+
 def write_vcf(
     result: dict[str, Any],
     models: GeneModels,
@@ -180,51 +233,11 @@ def write_vcf(
     sample column; REF bases come from ``reference`` (the genome FASTA) when given."""
     path = Path(path)
     bases = ref_bases(result, models, reference)
-    records = []
-    for i, fusion in enumerate(result["fusions"], start=1):
-        c5, p5 = _split(fusion["breakpoint_5p"])
-        c3, p3 = _split(fusion["breakpoint_3p"])
-        below5 = fusion["side_5p"] == "below"
-        below3 = fusion["side_3p"] == "below"
-        id5, id3 = f"fc{i}_5p", f"fc{i}_3p"
-        shared = {
-            "SVTYPE": "BND",
-            "FUSION": _info_string(f"{fusion['five_prime_gene']}::{fusion['three_prime_gene']}"),
-            "KIND": fusion["kind"],
-            "SR": fusion["split_reads"],
-            "PE": fusion["spanning_pairs"],
-            "SU": fusion["supporting_fragments"],
-            "FRAME": fusion["reading_frame"],
-            "CONFIDENCE": fusion["confidence"],
-        }
-        if fusion["type_label"]:
-            shared["TYPE_LABEL"] = _info_string(fusion["type_label"])
-        if fusion["breakpoint_precision"] == "imprecise":
-            shared["IMPRECISE"] = True
-        for side, chrom, pos, own, mate, mate_id, own_id in (
-            ("5p", c5, p5, below5, (c3, p3, below3), id3, id5),
-            ("3p", c3, p3, below3, (c5, p5, below5), id5, id3),
-        ):
-            gene = fusion["five_prime_gene" if side == "5p" else "three_prime_gene"]
-            info = dict(shared, MATEID=mate_id, PARTNER_SIDE=side, GENE=_info_string(gene))
-            for key, field in (
-                ("TRANSCRIPT", f"transcript_{side}"),
-                ("EXON", f"exon_{side}"),
-                ("INTRON", f"intron_{side}"),
-            ):
-                if fusion[field] is not None:
-                    value = fusion[field]
-                    info[key] = _info_string(value) if isinstance(value, str) else value
-            ref = bases[chrom, pos]
-            alt = bnd_alt(own, *mate, ref=ref)
-            counts = {
-                "SR": fusion["split_reads"],
-                "SP": fusion["spanning_pairs"],
-                "MOL": fusion["supporting_fragments"],
-            }
-            filters = _filters(fusion, result["thresholds"])
-            records.append((chrom, pos, own_id, ref, alt, filters, info, counts))
-
+    records = [
+        record
+        for i, fusion in enumerate(result["fusions"], start=1)
+        for record in _fusion_records(i, fusion, bases, result["thresholds"])
+    ]
     header = _header(result, models, sorted({r[0] for r in records}))
     order = {name: i for i, name in enumerate(header.contigs)}
     records.sort(key=lambda r: (order[r[0]], r[1]))
