@@ -14,9 +14,10 @@ import pysam
 
 from fusioncheck.clustering import Cluster
 from fusioncheck.config import Thresholds
-from fusioncheck.genes import ContigStyle, GeneModels, reading_frame
-from fusioncheck.model import Breakend, Confidence, FusionRecord
-from fusioncheck.sequence import equivalent_joins, fusion_protein
+from fusioncheck.genes import ContigStyle, GeneModels, Transcript, reading_frame
+from fusioncheck.model import Breakend, Confidence, FusionRecord, SequenceSource
+from fusioncheck.review.junction import read_consensus
+from fusioncheck.sequence import equivalent_joins, fusion_protein, joined_sequence
 from fusioncheck.target import Target
 
 _KIND_ORDER = {"target": 0, "reciprocal": 1, "other_partner": 2}
@@ -95,6 +96,7 @@ class Context:
     t: Thresholds
     rna: bool
     fasta: pysam.FastaFile | None
+    bam: pysam.AlignmentFile | None = None  # junction reads, for the sequence without a FASTA
 
 
 def shown_clusters(clusters: list[Cluster], target: Target, t: Thresholds) -> list[Cluster]:
@@ -112,9 +114,42 @@ def shown_clusters(clusters: list[Cluster], target: Target, t: Thresholds) -> li
 def records(
     clusters: list[Cluster], removed: dict[tuple[str, str], Counter[str]], ctx: Context
 ) -> list[FusionRecord]:
-    out = [record(c, removed.get(c.partners, Counter()), ctx) for c in clusters]
-    out.sort(key=lambda r: (_KIND_ORDER[r.kind], not r.passed, -r.supporting_fragments))
+    return [r for r, _ in annotated(clusters, removed, ctx)]
+
+
+def annotated(
+    clusters: list[Cluster], removed: dict[tuple[str, str], Counter[str]], ctx: Context
+) -> list[tuple[FusionRecord, Cluster]]:
+    """Each record with the cluster it describes (whose reads the evidence BAM holds), in the
+    order of the result's ``fusions``."""
+    out = [(record(c, removed.get(c.partners, Counter()), ctx), c) for c in clusters]
+    out.sort(
+        key=lambda rc: (_KIND_ORDER[rc[0].kind], not rc[0].passed, -rc[0].supporting_fragments)
+    )
     return out
+
+
+#: Bases of each partner in the junction sequence.
+JUNCTION_FLANK = 50
+
+
+def junction_sequence(
+    c: Cluster, tx5: Transcript | None, tx3: Transcript | None, ctx: Context
+) -> tuple[str | None, SequenceSource | None]:
+    """The fused transcript (RNA) or joined genome (DNA), up to :data:`JUNCTION_FLANK` bases
+    either side, marked ``5' part|3' part``: from the FASTA when given, else the consensus of
+    the reads across the junction.  None for an imprecise (spanning-only) junction."""
+    if not c.exact:
+        return None, None
+    if ctx.fasta is not None:
+        txs = (tx5, tx3) if ctx.rna else (None, None)
+        seq = joined_sequence(ctx.fasta, ctx.style, c.five, c.three, txs, JUNCTION_FLANK)
+        return seq, "reference"
+    if ctx.bam is not None:
+        consensus = read_consensus(ctx.bam, ctx.style, c, JUNCTION_FLANK)
+        if consensus is not None:
+            return consensus, "reads"
+    return None, None
 
 
 def _locus(b: Breakend, style: ContigStyle) -> str:
@@ -133,6 +168,7 @@ def record(c: Cluster, removed: Counter[str], ctx: Context) -> FusionRecord:
         protein = fusion_protein(ctx.fasta, style, tx5, ann.exon_5p, tx3, ann.exon_3p)
     kind = ctx.target.kind(c.partners)
     jtype = ctx.target.junction_type(ann.exon_5p, ann.exon_3p) if kind == "target" else None
+    sequence, source = junction_sequence(c, tx5, tx3, ctx)
     return FusionRecord(
         five_prime_gene=tx5.gene if tx5 else _locus(c.five, style),
         three_prime_gene=tx3.gene if tx3 else _locus(c.three, style),
@@ -160,4 +196,6 @@ def record(c: Cluster, removed: Counter[str], ctx: Context) -> FusionRecord:
         fusion_protein=protein,
         filters=dict(sorted(removed.items())),
         passed=passes(c, ctx.t),
+        junction_sequence=sequence,
+        junction_sequence_source=source,
     )

@@ -116,18 +116,33 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
         help="SHA-256 the whole input file (default: a fingerprint of its size, first and last "
         "MiB, which costs the same for any file size)",
     )
+    p.add_argument(
+        "--evidence-bam",
+        action="store_true",
+        help="also write the reads behind every reported record and every filtered junction "
+        "read, tagged (SAMPLE.evidence.bam + .bai), and an IGV session opening them at both "
+        "breakpoints (SAMPLE.igv.xml), into OUTDIR/evidence (docs/output.md)",
+    )
+    p.add_argument(
+        "--evidence-dir",
+        metavar="DIR",
+        help="directory for the --evidence-bam files (default: OUTDIR/evidence); implies "
+        "--evidence-bam",
+    )
 
 
 def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from pathlib import Path
+
     from fusioncheck.config import load_thresholds
+    from fusioncheck.model import to_dict
     from fusioncheck.output import write_result
-    from fusioncheck.scan import scan
+    from fusioncheck.review.write import write_review_files
+    from fusioncheck.scan import make_options, scan_with_support
 
     if args.verbose:
         logging.getLogger("fusioncheck").setLevel(logging.INFO)
-    result = scan(
-        args.bam,
-        sample=args.sample,
+    options = make_options(
         reference=args.reference,
         build=args.build,
         assay=args.assay,
@@ -141,7 +156,13 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
         umi=args.umi,
         target=args.target,
     )
-    paths = write_result(result, args.outdir)
+    typed, support = scan_with_support(args.bam, args.sample, options)
+    result = to_dict(typed)
+    paths = []
+    if args.evidence_bam or args.evidence_dir:
+        evidence = Path(args.evidence_dir or Path(args.outdir) / "evidence")
+        paths += write_review_files(typed, support, evidence)
+    paths = write_result(result, args.outdir) + paths
     print(f"{args.sample}: {result['call']} ({result['call_reason']})")
     for path in paths:
         print(f"  wrote {path}")

@@ -212,16 +212,22 @@ def _outermost(a: Breakend, b: Breakend) -> Breakend:
     return max(a, b, key=lambda x: x.pos) if a.keeps == "below" else min(a, b, key=lambda x: x.pos)
 
 
-def filter_counts(junctions: list[Junction]) -> dict[tuple[str, str], Counter[str]]:
-    """Per partner pair, fragments removed by each filter (fragments that had no passing
-    evidence for that pair; each counted once, under its first failing filter)."""
+def removed_fragments(junctions: list[Junction]) -> dict[tuple[tuple[str, str], str], str]:
+    """(partner pair, fragment) -> the first filter that removed it, for fragments with no
+    passing evidence for that pair."""
     passing = {(j.partners, j.observation.fragment) for j in junctions if j.filter is None}
     first: dict[tuple[tuple[str, str], str], str] = {}
     for j in junctions:
         key = (j.partners, j.observation.fragment)
         if j.filter is not None and key not in passing:
             first.setdefault(key, j.filter)
+    return first
+
+
+def filter_counts(junctions: list[Junction]) -> dict[tuple[str, str], Counter[str]]:
+    """Per partner pair, fragments removed by each filter (fragments that had no passing
+    evidence for that pair; each counted once, under its first failing filter)."""
     out: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for (partners, _fragment), reason in first.items():
+    for (partners, _fragment), reason in removed_fragments(junctions).items():
         out[partners][reason] += 1
     return out

@@ -32,6 +32,7 @@ Status = Literal["present", "absent", "not_assessed"]
 Balance = Literal["balanced", "imbalanced", "not_assessed"]
 Assay = Literal["rna", "dna"]
 Design = Literal["wts", "amp", "rna_capture", "dna_capture"]
+SequenceSource = Literal["reference", "reads"]
 
 
 # --- evidence ---------------------------------------------------------------------------------
@@ -122,6 +123,9 @@ class FusionRecord:
     fusion_protein: str | None
     filters: dict[str, int]
     passed: bool
+    # Added in 1.1 without being required: results written before them still load.
+    junction_sequence: str | None = None  # "5' bases|3' bases", fusion orientation
+    junction_sequence_source: SequenceSource | None = None
 
 
 @dataclass(frozen=True)
@@ -295,7 +299,7 @@ T = TypeVar("T")
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Build dataclass ``cls`` from plain (already validated) JSON types."""
     hints = typing.get_type_hints(cls)
-    values = {f.name: _typed(hints[f.name], data[f.name]) for f in fields(cls)}  # type: ignore[arg-type]
+    values = {f.name: _typed(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data}  # type: ignore[arg-type]
     return cls(**values)
 
 

@@ -54,6 +54,7 @@ TSV_COLUMNS = (
     "intron_5p", "intron_3p", "transcript_5p", "transcript_3p", "split_reads",
     "spanning_pairs", "supporting_fragments", "reading_frame", "fusion_confidence",
     "type_label", "passed", "side_5p", "side_3p", "fusion_protein", "filters",
+    "junction_sequence", "junction_sequence_source",
 )  # fmt: skip
 
 

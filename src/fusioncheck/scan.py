@@ -18,14 +18,15 @@ from pathlib import Path
 import pysam
 
 from fusioncheck import __version__, assess, design, filters
-from fusioncheck.annotation import Context, records, shown_clusters
+from fusioncheck.annotation import Context, annotated, shown_clusters
 from fusioncheck.bamio import AlignmentInput, inspect_alignment
-from fusioncheck.clustering import cluster, filter_counts, orient
+from fusioncheck.clustering import Cluster, cluster, filter_counts, orient, removed_fragments
 from fusioncheck.config import Thresholds, as_dict
 from fusioncheck.coverage import Coverage
 from fusioncheck.decision import Facts, decide
 from fusioncheck.errors import InputError, UsageError
 from fusioncheck.evidence import EvidenceCollector
+from fusioncheck.filters import read_flag_mask
 from fusioncheck.genes import GeneModels
 from fusioncheck.model import (
     QC,
@@ -33,6 +34,7 @@ from fusioncheck.model import (
     Checksum,
     FusionRecord,
     InputInfo,
+    Junction,
     Observation,
     Run,
     ScanResult,
@@ -42,6 +44,7 @@ from fusioncheck.model import (
 from fusioncheck.molecules import UMI_MODES, MoleculeKeys, UmiMode
 from fusioncheck.output import check_sample_id
 from fusioncheck.reads import read_windows
+from fusioncheck.review.evidence_bam import Support
 from fusioncheck.sequence import partner_index
 from fusioncheck.target import DEFAULT_TARGET, Target, load_target
 
@@ -70,15 +73,20 @@ class Options:
 def scan(bam: str | Path, sample: str, **options: object) -> dict:  # type: ignore[type-arg]
     """Scan one alignment file; the result document as plain JSON types.  Keyword options are
     the fields of :class:`Options`."""
+    result: dict = to_dict(scan_result(bam, sample, make_options(**options)))  # type: ignore[type-arg]
+    return result
+
+
+def make_options(**options: object) -> Options:
+    """:class:`Options` from keyword values as a command line gives them (None: the
+    default; paths as strings)."""
     reference = options.pop("reference", None)
     targets = options.pop("targets", None)
-    opts = Options(
+    return Options(
         reference=Path(str(reference)) if reference else None,
         targets=Path(str(targets)) if targets else None,
         **{k: v for k, v in options.items() if v is not None or k == "tumour_content"},  # type: ignore[arg-type]
     )
-    result: dict = to_dict(scan_result(bam, sample, opts))  # type: ignore[type-arg]
-    return result
 
 
 @dataclass
@@ -97,6 +105,11 @@ class _Scan:
 
 def scan_result(bam: str | Path, sample: str, o: Options) -> ScanResult:
     """The pipeline."""
+    return scan_with_support(bam, sample, o)[0]
+
+
+def scan_with_support(bam: str | Path, sample: str, o: Options) -> tuple[ScanResult, Support]:
+    """The pipeline; and which reads support each record, for the evidence BAM."""
     _check_options(sample, o)
     t = o.thresholds
     started = datetime.now(timezone.utc)
@@ -108,10 +121,8 @@ def scan_result(bam: str | Path, sample: str, o: Options) -> ScanResult:
     junctions = [j for obs in observations if (j := orient(obs, s.models, genes, t))]
     junctions = filters.apply(junctions, t)
     removed = filter_counts(junctions)
-    with _fasta(s.inp) as fasta:
-        ctx = Context(s.target, s.models, s.inp.style, t, rna, fasta)
-        clusters = shown_clusters(cluster(junctions, s.models, t, rna), s.target, t)
-        fusions = records(clusters, removed, ctx)
+    shown = _annotate(s, junctions, removed, rna)
+    fusions = [f for f, _ in shown]
     informative = (
         s.coverage.informative(s.target.five_prime, rna),
         s.coverage.informative(s.target.three_prime, rna),
@@ -125,7 +136,7 @@ def scan_result(bam: str | Path, sample: str, o: Options) -> ScanResult:
     decision = decide(facts, t)
     log.info("call %s: %s", decision.call, decision.reason)
     assay, resolved = design.resolve(o.assay, spliced, sides)
-    return ScanResult(
+    result = ScanResult(
         schema_version=SCHEMA_VERSION,
         sample=sample,
         target=s.target.name,
@@ -153,6 +164,26 @@ def scan_result(bam: str | Path, sample: str, o: Options) -> ScanResult:
         sensitivity=sens,
         qc=_qc(s, facts.unmatched_junction_clips),
     )
+    windows = tuple(s.target.windows(s.models, t.flank))
+    clusters = [c for _, c in shown]
+    mask = read_flag_mask(t)
+    removed_reads = removed_fragments(junctions)
+    return result, Support(s.inp, clusters, removed_reads, windows, mask, o.unmapped_tail)
+
+
+def _annotate(
+    s: _Scan,
+    junctions: list[Junction],
+    removed: dict[tuple[str, str], Counter[str]],
+    rna: bool,
+) -> list[tuple[FusionRecord, Cluster]]:
+    """Cluster the passing evidence and annotate the clusters shown (the reads are opened for
+    the junction sequence when there is no FASTA)."""
+    t = s.coverage.t
+    with _fasta(s.inp) as fasta, s.inp.open() as bam:
+        ctx = Context(s.target, s.models, s.inp.style, t, rna, fasta, bam)
+        clusters = shown_clusters(cluster(junctions, s.models, t, rna), s.target, t)
+        return annotated(clusters, removed, ctx)
 
 
 def _read(bam: str | Path, o: Options) -> _Scan:

@@ -320,3 +320,42 @@ def fusion_protein(
     from Bio.Seq import Seq  # imported here: Biopython's codon tables cost every scan 30 ms
 
     return str(Seq(fused).translate(to_stop=True))  # type: ignore[no-untyped-call]
+
+
+def joined_sequence(
+    fasta: pysam.FastaFile,
+    style: ContigStyle,
+    five: Breakend,
+    three: Breakend,
+    transcripts: tuple[Transcript | None, Transcript | None],
+    flank: int,
+) -> str:
+    """The join, up to ``flank`` bases of each partner, 5' to 3', marked ``5' part|3' part``.
+    With a partner's transcript (RNA), its spliced exons; otherwise its genome."""
+    left = _partner_bases(fasta, style, five, transcripts[0], flank, is_five=True)
+    right = _partner_bases(fasta, style, three, transcripts[1], flank, is_five=False)
+    return f"{left}|{right}"
+
+
+def _partner_bases(
+    fasta: pysam.FastaFile,
+    style: ContigStyle,
+    b: Breakend,
+    tx: Transcript | None,
+    flank: int,
+    is_five: bool,
+) -> str:
+    """One partner's kept bases next to the join, in fusion order."""
+    at = tx.tx_position(b.pos) if tx is not None else None
+    # A transcript is read in its own direction; that is the fusion's only for a sense join.
+    sense = tx is not None and (tx.strand == "+") == (b.keeps == ("below" if is_five else "above"))
+    if tx is not None and at is not None and sense:
+        spliced = _transcript_sequence(fasta, tx, style)
+        return spliced[max(0, at - flank) : at] if is_five else spliced[at - 1 : at - 1 + flank]
+    # The genome: walk from the break into the kept side.
+    step = -1 if b.keeps == "below" else 1
+    lo = b.pos - flank + 1 if step == -1 else b.pos
+    bases = str(fasta.fetch(style.to_bam(b.chrom), max(0, lo - 1), lo - 1 + flank)).upper()
+    # Fusion order reads the 5' partner toward the break and the 3' partner away from it.
+    ascending = (step == -1) if is_five else (step == 1)
+    return bases if ascending else reverse_complement(bases)
