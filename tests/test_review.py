@@ -188,3 +188,85 @@ def test_imprecise_record_has_no_junction_sequence(simulate_fixture, tmp_path):
     (fusion,) = scan_cli(sim, tmp_path)["fusions"]
     assert (fusion["breakpoint_precision"], fusion["spanning_pairs"]) == ("imprecise", 4)
     assert (fusion["junction_sequence"], fusion["junction_sequence_source"]) == (None, None)
+
+
+# --- the read figure in the report, in real Chromium ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from test_report import Browser, _tool
+
+    b = Browser(_tool("chromium"))
+    yield b
+    b.close()
+
+
+def test_report_draws_the_supporting_reads_from_the_evidence_bam(busy, browser, tmp_path):
+    _, out, result = busy
+    assert main(["report", str(out / "s.fusioncheck.json"), "--outdir", str(tmp_path)]) == 0
+    page = browser.open(tmp_path / "s.report.html")
+    assert page.console_problems() == []
+    assert [u for u in page.requests() if u != page.url] == []
+    assert page.evaluate("document.querySelectorAll('script, iframe, img, link').length") == 0
+    labels = page.evaluate(
+        "Array.from(document.querySelectorAll('figure.reads svg'), "
+        "s => s.getAttribute('aria-label'))"
+    )
+    assert labels == [
+        "6 supporting molecules at the ASPSCR1::TFE3 junction: 3 split reads, 3 discordant pairs",
+        "6 supporting molecules at the TFE3::ASPSCR1 junction: 3 split reads, 3 discordant pairs",
+    ]
+    width = page.evaluate(
+        "document.querySelector('figure.reads svg').getBoundingClientRect().width"
+    )
+    assert width > 500  # drawn at page width, not collapsed
+    pdf = subprocess.run(
+        ["pdftotext", str(tmp_path / "s.report.pdf"), "-"], capture_output=True, text=True
+    )
+    assert "6 of 6 supporting molecules from the evidence BAM" in " ".join(pdf.stdout.split())
+
+
+def test_read_figure_marks_the_bases_that_differ_from_the_junction(
+    simulate_fixture, tmp_path, browser
+):
+    """Sequencing errors show as red ticks on the reads across the junction, one per base that
+    differs from the junction sequence (checked against the evidence BAM's reads)."""
+    sim = simulate_fixture(base_error_rate=0.03, fusion_fragments=10)
+    result = scan_cli(sim, tmp_path, "--reference", str(sim.genome), "--evidence-bam")
+    fusion = result["fusions"][0]
+    left_ref, right_ref = fusion["junction_sequence"].split("|")
+    from fusioncheck.review.drawing import junction_molecules
+
+    drawn = junction_molecules(tmp_path / "evidence" / "s.evidence.bam", 1, fusion)
+    split = [m for m in drawn if m.kind == "split"]
+    assert len(drawn) == 10 and len(split) == fusion["split_reads"]
+    expected = sum(len(m.mismatches) for m in split)
+    assert expected > 0
+    assert (
+        main(
+            [
+                "report",
+                str(tmp_path / "s.fusioncheck.json"),
+                "--outdir",
+                str(tmp_path / "r"),
+                "--no-pdf",
+            ]
+        )
+        == 0
+    )
+    page = browser.open(tmp_path / "r" / "s.report.html")
+    assert (
+        page.evaluate("document.querySelectorAll('figure.reads rect.mismatch').length") == expected
+    )
+    assert page.console_problems() == []
+
+
+def test_report_without_an_evidence_bam_says_how_to_get_the_figure(busy, tmp_path):
+    _, out, _ = busy
+    code = main(["report", str(out / "s.fusioncheck.json"), "--outdir", str(tmp_path), "--no-pdf",
+                 "--evidence-dir", str(tmp_path / "none")])  # fmt: skip
+    assert code == 0
+    html = (tmp_path / "s.report.html").read_text()
+    assert 'class="reads"' not in html
+    assert "no evidence BAM was found (run `fusioncheck scan --evidence-bam`" in html

@@ -485,6 +485,12 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
         "at each breakend (default N), as `bcftools norm -f` requires",
     )
     p.add_argument(
+        "--evidence-dir",
+        metavar="DIR",
+        help="where SAMPLE.evidence.bam is (from scan --evidence-bam), to draw the supporting "
+        "reads (default: the evidence folder beside each JSON; without the file, no read figure)",
+    )
+    p.add_argument(
         "--chromium",
         help="Chromium/Chrome executable for the PDF (default: $FUSIONCHECK_CHROMIUM, then "
         "chromium, chromium-browser, google-chrome on PATH)",
@@ -497,6 +503,8 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from pathlib import Path
+
     from fusioncheck.cohort import refuse_repeated_samples
     from fusioncheck.errors import UsageError
     from fusioncheck.report import load_result, write_cohort_report, write_sample_report
@@ -515,6 +523,9 @@ def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
     written = []
     if args.outdir:
         for path, result in results:
+            evidence = (
+                Path(args.evidence_dir) if args.evidence_dir else Path(path).parent / "evidence"
+            )
             paths = write_sample_report(
                 result,
                 args.outdir,
@@ -522,6 +533,7 @@ def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 source=str(path),
                 lab=lab,
                 reference=args.reference,
+                evidence_bam=evidence / f"{result['sample']}.evidence.bam",
             )
             print(f"{result['sample']}: {result['call']}")
             print(f"  wrote {paths.html}\n  wrote {paths.vcf}")

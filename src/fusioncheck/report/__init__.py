@@ -1,6 +1,7 @@
 """Render a ``<sample>.fusioncheck.json`` result: HTML report, PDF, VCF; and a cohort page.
 
-The JSON is the source of truth; nothing here reads the BAM.  Public API::
+The JSON is the source of truth; only the read figure reads a BAM, the sample's evidence BAM
+(its reads, never its counts: see docs/report.md).  Public API::
 
     result = load_result("S1.fusioncheck.json")
     paths = write_sample_report(result, "reports/", pdf=True)
@@ -17,6 +18,7 @@ from fusioncheck.model import read_document
 from fusioncheck.output import atomic_output, atomic_write
 from fusioncheck.report import html, pdf, vcf
 from fusioncheck.report.lab import Lab
+from fusioncheck.review.drawing import junction_molecules
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ def write_sample_report(
     source: str | None = None,
     lab: Lab | None = None,
     reference: str | Path | None = None,
+    evidence_bam: Path | None = None,
 ) -> ReportPaths:
     """Write ``<sample>.report.html``, ``<sample>.vcf`` and (``make_pdf``) ``.report.pdf``.
 
@@ -63,13 +66,31 @@ def write_sample_report(
     """
     models = genes.load(result["build"])
     paths = output_paths(result, outdir)
-    atomic_write({paths.html: html.render_sample(result, models, source, lab)})
+    reads = supporting_reads(result, evidence_bam) if evidence_bam else None
+    atomic_write({paths.html: html.render_sample(result, models, source, lab, reads)})
     _write_vcf_atomic(result, models, paths.vcf, reference)
     if not make_pdf:
         return ReportPaths(paths.html, paths.vcf, None)
     engine = pdf.find_chromium(chromium)
     pdf.html_to_pdf(paths.html, paths.pdf, engine)  # type: ignore[arg-type]
     return paths
+
+
+def supporting_reads(result: dict, evidence_bam: Path) -> dict[int, list] | None:
+    """Record number -> molecules to draw, for each passing record; None without the file."""
+    if not evidence_bam.is_file():
+        return None
+    try:
+        return {
+            n: junction_molecules(evidence_bam, n, fusion)
+            for n, fusion in enumerate(result["fusions"], 1)
+            if fusion["passed"]
+        }
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(
+            f"{evidence_bam}: not an evidence BAM of this result ({exc}); re-run `fusioncheck "
+            "scan --evidence-bam` or leave the file out"
+        ) from exc
 
 
 def write_cohort_report(

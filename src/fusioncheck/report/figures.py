@@ -354,3 +354,63 @@ def coverage_chart(gene: str, counts: list[int], models: GeneModels) -> str:
     if not any(counts):
         body.append(_text(LEFT + usable / 2, base - plot_h / 2, "no fragments", 12, "middle"))
     return _svg(height, f"{gene} fragments per exon", body)
+
+
+# --- reads at the junction ----------------------------------------------------------------------
+
+_ROW = 11  # px per molecule
+
+
+def read_figure(fusion: dict, molecules: list, window: int) -> str:
+    """Supporting molecules (``review.drawing.Drawn``) on the junction: the 5' partner's bases
+    left of the dashed line, the 3' partner's right; a split read crosses the line, a
+    discordant pair has a mate on each side joined by a thin line; red ticks are bases that
+    differ from the junction sequence; an arrow at the edge: the molecule goes on beyond."""
+    x0, x1 = 40.0, WIDTH - 40.0
+    scale = (x1 - x0) / (2 * window)
+
+    def x(offset: float) -> float:
+        return x0 + (offset + window) * scale
+
+    top, height = 34, 34 + _ROW * len(molecules) + 40
+    body = [
+        _text(x0, 14, f"5' {fusion['five_prime_gene']}", 12, font_weight="bold",
+              fill=FIVE_COLOUR),
+        _text(x1, 14, f"{fusion['three_prime_gene']} 3'", 12, "end", font_weight="bold",
+              fill=THREE_COLOUR),
+        _text(x(0), 26, "junction", 10, "middle", fill=BREAK_COLOUR),
+    ]  # fmt: skip
+    for i, m in enumerate(molecules):
+        body += _molecule(m, top + i * _ROW, x, scale, window)
+    line_end = top + _ROW * len(molecules)
+    body.append(f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" y2="{line_end}" '
+                f'stroke="{BREAK_COLOUR}" stroke-dasharray="3,2"/>')  # fmt: skip
+    body.append(_text(x0, line_end + 16, f"{-window} bases", 10, fill="#555"))
+    body.append(_text(x1, line_end + 16, f"+{window} bases", 10, "end", fill="#555"))
+    split = sum(m.kind == "split" for m in molecules)
+    label = (f"{len(molecules)} supporting molecules at the {fusion['five_prime_gene']}::"
+             f"{fusion['three_prime_gene']} junction: {split} split reads, "
+             f"{len(molecules) - split} discordant pairs")  # fmt: skip
+    return _svg(height, label, body)
+
+
+def _molecule(m, y: float, x, scale: float, window: int) -> list[str]:
+    """One row: the aligned pieces coloured by partner, the insert between mates, mismatches."""
+    out = []
+    pieces = list(m.segments)
+    if m.kind == "spanning" and len(pieces) > 1:
+        out.append(f'<line x1="{x(pieces[0][1]):.1f}" y1="{y + 3}" x2="{x(pieces[-1][0]):.1f}" '
+                   f'y2="{y + 3}" stroke="#8a8a8a" stroke-width="1"/>')  # fmt: skip
+    for a, z in pieces:
+        for lo, hi, colour in ((a, min(z, 0), FIVE_COLOUR), (max(a, 0), z, THREE_COLOUR)):
+            if hi > lo:
+                out.append(f'<rect x="{x(lo):.1f}" y="{y}" width="{(hi - lo) * scale:.1f}" '
+                           f'height="6" fill="{colour}"/>')  # fmt: skip
+    for offset in m.mismatches:
+        out.append(f'<rect class="mismatch" x="{x(offset):.1f}" y="{y - 1}" '
+                   f'width="{max(1.5, scale):.1f}" height="8" fill="{BREAK_COLOUR}"/>')  # fmt: skip
+    if m.beyond:
+        left = bool(pieces) and pieces[0][0] <= -window
+        edge, arrow = (x(-window) - 8, "‹") if left else (x(window) + 2, "›")
+        out.append(_text(edge, y + 7, arrow, 11, fill="#555"))
+    return out

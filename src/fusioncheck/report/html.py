@@ -22,6 +22,7 @@ from fusioncheck.filters import FILTERS
 from fusioncheck.genes import GeneModels
 from fusioncheck.report import figures, text
 from fusioncheck.report.lab import Lab
+from fusioncheck.review.drawing import WINDOW as READ_WINDOW
 
 #: Section ids and titles, in the order a pathologist reads them: the result first, as clinical
 #: molecular reports do.  Tests and docs use these.
@@ -234,11 +235,27 @@ def _figure_caption(fusion: dict) -> str:
             "mark the breakpoints.")  # fmt: skip
 
 
-def _figures_body(r: dict, models: GeneModels) -> Markup:
+def _reads_caption(fusion: dict, molecules: list) -> str:
+    shown = len(molecules)
+    total = fusion["supporting_fragments"]
+    source = {"reference": "the reference genome", "reads": "the reads' consensus"}.get(
+        fusion.get("junction_sequence_source") or "", "no junction sequence (none marked)"
+    )
+    return (
+        f"{text.fusion_name(fusion)}: {shown} of {total} supporting molecules from the "
+        "evidence BAM, one fragment each, 5' partner left of the junction (dashed line) and "
+        "3' partner right. A bar across the line is a read across the junction; two bars "
+        "joined by a thin line are a discordant pair (one mate in each gene); red ticks are "
+        f"bases differing from the junction sequence (from {source}); an arrow means the "
+        "molecule continues beyond the window (e.g. past an intron)."
+    )
+
+
+def _figures_body(r: dict, models: GeneModels, reads: dict[int, list] | None = None) -> Markup:
     body: list[Markup] = []
-    drawn = [f for f in r["fusions"] if f["passed"]][:4]
+    drawn = [(i, f) for i, f in enumerate(r["fusions"], 1) if f["passed"]][:4]
     n = 0
-    for fusion in drawn:
+    for index, fusion in drawn:
         n += 1
         body.append(
             Markup(
@@ -246,6 +263,19 @@ def _figures_body(r: dict, models: GeneModels) -> Markup:
                 f"{esc(_figure_caption(fusion))}</figcaption></figure>"
             )
         )
+        if reads is None:
+            continue
+        n += 1
+        svg = figures.read_figure(fusion, reads.get(index, []), READ_WINDOW)
+        body.append(
+            Markup(
+                f'<figure class="reads">{svg}<figcaption>Figure {n}. '
+                f"{esc(_reads_caption(fusion, reads.get(index, [])))}</figcaption></figure>"
+            )
+        )
+    if drawn and reads is None:
+        body.append(_p("The supporting reads are not drawn: no evidence BAM was found (run "
+                       "`fusioncheck scan --evidence-bam`; docs/report.md).", "small"))  # fmt: skip
     if not drawn:
         n += 1
         body.append(
@@ -338,9 +368,14 @@ def _page_context(title: str, footer: str, wide: bool = False) -> dict:
 
 
 def render_sample(
-    result: dict, models: GeneModels, source: str | None = None, lab: Lab | None = None
+    result: dict,
+    models: GeneModels,
+    source: str | None = None,
+    lab: Lab | None = None,
+    reads: dict[int, list] | None = None,
 ) -> str:
-    """The HTML report of one result document (``lab``: the letterhead; default none)."""
+    """The HTML report of one result document (``lab``: the letterhead; default none;
+    ``reads``: record number -> supporting molecules to draw, from the evidence BAM)."""
     r = result
     context = _page_context(
         f"fusioncheck report: {r['sample']}",
@@ -358,7 +393,7 @@ def render_sample(
         result=_result_box(r),
         sample_rows=_sample_rows(r),
         evidence=_evidence_body(r),
-        figures=_figures_body(r, models),
+        figures=_figures_body(r, models, reads),
         interpretation=text.interpretation(r),
         method=text.method_text(r, models),
         thresholds=", ".join(f"{k} = {v}" for k, v in r["thresholds"].items()),
