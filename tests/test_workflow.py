@@ -49,6 +49,9 @@ PER_SAMPLE = (
     "results/report/{}.report.pdf",
     "results/report/{}.vcf",
     "logs/report/{}.log",
+    "results/evidence/{}.evidence.bam",
+    "results/evidence/{}.evidence.bam.bai",
+    "results/evidence/{}.igv.xml",
 )
 
 
@@ -195,6 +198,30 @@ def test_reports_render_the_results(example: Path) -> None:
         assert (example / f"results/report/{sample}.vcf").read_text().startswith("##fileformat=VCF")
     cohort = (example / "results/cohort/cohort.html").read_text()
     assert all(f"{sample}.report.html" in cohort for sample in EXPECTED)
+
+
+def test_positive_samples_get_the_evidence_a_reviewer_opens(example: Path) -> None:
+    """Evidence BAM (agreeing with samtools), IGV session naming files that exist, junction
+    sequence from the FASTA, and the reads drawn in the report."""
+    from xml.etree import ElementTree as ET
+
+    for sample in ("positive_rna", "positive_dna"):
+        result = json.loads((example / f"results/scan/{sample}.fusioncheck.json").read_text())
+        (fusion,) = result["fusions"]
+        assert fusion["junction_sequence_source"] == "reference"
+        assert [len(p) for p in fusion["junction_sequence"].split("|")] == [50, 50]
+        bam = example / f"results/evidence/{sample}.evidence.bam"
+        assert subprocess.run(["samtools", "quickcheck", str(bam)]).returncode == 0
+        count = subprocess.run(["samtools", "view", "-c", str(bam)], capture_output=True, text=True)
+        assert int(count.stdout) == 25  # 10 molecules: 5 split (3 records each), 5 pairs (2)
+        session = example / f"results/evidence/{sample}.igv.xml"
+        paths = [r.get("path") for r in ET.parse(session).getroot().iter("Resource")]
+        assert all((session.parent / p).is_file() for p in paths)
+        html = (example / f"results/report/{sample}.report.html").read_text()
+        assert "10 of 10 supporting molecules from the evidence BAM" in html
+    negative = example / "results/evidence/negative_rna.evidence.bam"
+    assert subprocess.run(["samtools", "view", "-c", str(negative)], capture_output=True,
+                          text=True).stdout.strip() == "0"  # fmt: skip
 
 
 def test_benchmark_files_are_readable(example: Path) -> None:

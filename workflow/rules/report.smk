@@ -20,6 +20,7 @@ rule report:
         json="results/scan/{sample}.fusioncheck.json",
         logo=[LAB["logo"]] if LAB.get("logo") else [],
         reference=get_reference,
+        evidence=EVIDENCE_OUTPUTS,  # the read figure draws the evidence BAM
     output:
         report_files("{sample}"),
     log:
@@ -34,7 +35,8 @@ rule report:
         runtime=10,
     params:
         outdir=lambda wildcards, output: os.path.dirname(output[0]),
-        extra="" if config["report_pdf"] else "--no-pdf",
+        extra=("" if config["report_pdf"] else "--no-pdf")
+        + (f" --evidence-dir {EVIDENCE_DIR}" if config["evidence"] else ""),
         lab=LAB_ARGS,
         reference=reference_option,
     # Each file is written under a temporary name and renamed by fusioncheck itself.

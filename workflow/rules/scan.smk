@@ -31,6 +31,7 @@ rule scan:
     output:
         json="results/scan/{sample}.fusioncheck.json",
         tsv="results/scan/{sample}.fusioncheck.tsv",
+        evidence=EVIDENCE_OUTPUTS,
     log:
         "logs/scan/{sample}.log",
     benchmark:
@@ -51,6 +52,7 @@ rule scan:
             for flag, on in (
                 ("--full-checksum", config["full_checksum"]),
                 ("--unmapped-tail", config["unmapped_tail"]),
+                (evidence_option(), config["evidence"]),
             )
             if on
         ),
