@@ -139,6 +139,15 @@ def _filters_text(filters: dict) -> str:
     return ", ".join(removed) if removed else "none removed"
 
 
+def _junction_cell(f: dict) -> Markup | None:
+    seq = f.get("junction_sequence")
+    if not seq:
+        return None
+    source = {"reference": "from the reference genome", "reads": "consensus of the reads"}
+    note = source.get(f.get("junction_sequence_source") or "", "")
+    return Markup(f'<code class="junction">{esc(seq)}</code><br>{esc(note)}')
+
+
 def _fusion_table(fusions: list[dict]) -> Markup:
     def status(f: dict) -> str:
         return "reported (passed)" if f["passed"] else "listed only (did not pass)"
@@ -164,6 +173,7 @@ def _fusion_table(fusions: list[dict]) -> Markup:
         ("Literature type", text.type_text),
         ("Predicted protein", lambda f: Markup(f"<code>{esc(f['fusion_protein'])}</code>")
                                         if f["fusion_protein"] else None),
+        ("Junction sequence (5'|3')", _junction_cell),
         ("Removed by filters", lambda f: _filters_text(f["filters"])),
     ]  # fmt: skip
     if all(f["intron_5p"] is None and f["intron_3p"] is None for f in fusions):
