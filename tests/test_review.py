@@ -217,6 +217,8 @@ def test_report_draws_the_supporting_reads_from_the_evidence_bam(busy, browser, 
         "6 supporting molecules at the ASPSCR1::TFE3 junction: 3 split reads, 3 discordant pairs",
         "6 supporting molecules at the TFE3::ASPSCR1 junction: 3 split reads, 3 discordant pairs",
     ]
+    body = page.evaluate("document.body.innerText")
+    assert result["fusions"][0]["junction_sequence"] in body  # the evidence table shows it
     width = page.evaluate(
         "document.querySelector('figure.reads svg').getBoundingClientRect().width"
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fusioncheck import genes
+from fusioncheck.errors import InputError
 from fusioncheck.model import read_document
 from fusioncheck.output import atomic_output, atomic_write
 from fusioncheck.report import html, pdf, vcf

@@ -21,8 +21,6 @@ agree record by record.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,9 +31,9 @@ import pysam
 from fusioncheck import __version__
 from fusioncheck.bamio import AlignmentInput
 from fusioncheck.clustering import Cluster
-from fusioncheck.errors import OutputError
 from fusioncheck.genes import Window
 from fusioncheck.model import ScanResult
+from fusioncheck.output import atomic_output
 
 TAGS = ("fr", "fe", "fm", "ff", "fp")
 
@@ -172,24 +170,14 @@ def write_evidence_bam(result: ScanResult, support: Support, path: Path) -> int:
     """Write ``path`` (sorted, with ``path.bai``); return the number of alignments."""
     labels = fragment_labels(result, support)
     reads = collect(support, set(labels))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"{path.parent}: cannot write the evidence BAM here ({exc})") from exc
-    try:
-        with support.inp.open() as bam:
-            header = _header(bam, result)
-        with pysam.AlignmentFile(tmp, "wb", header=header) as out:
+    with support.inp.open() as bam:
+        header = _header(bam, result)
+    # The index first, then the BAM: a BAM that is there is complete and indexed.
+    with atomic_output(path) as tmp_bam, atomic_output(Path(f"{path}.bai")) as tmp_bai:
+        with pysam.AlignmentFile(str(tmp_bam), "wb", header=header) as out:
             for read in reads:
                 for tag, value in labels[str(read.query_name)].tags():
                     read.set_tag(tag, value, value_type="Z")
                 out.write(read)
-        pysam.index(tmp, f"{tmp}.bai")
-        os.replace(f"{tmp}.bai", f"{path}.bai")
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-        Path(f"{tmp}.bai").unlink(missing_ok=True)
+        pysam.index("-o", str(tmp_bai), str(tmp_bam))
     return len(reads)
