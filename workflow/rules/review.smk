@@ -7,7 +7,10 @@
 EVIDENCE_DIR = "results/evidence"
 # Outputs of the scan rule (patterns in {sample}).
 EVIDENCE_OUTPUTS = (
-    [f"{EVIDENCE_DIR}/{{sample}}{ext}" for ext in (".evidence.bam", ".evidence.bam.bai", ".igv.xml")]
+    [
+        f"{EVIDENCE_DIR}/{{sample}}{ext}"
+        for ext in (".evidence.bam", ".evidence.bam.bai", ".igv.xml")
+    ]
     if config["evidence"]
     else []
 )
