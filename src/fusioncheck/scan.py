@@ -164,11 +164,18 @@ def scan_with_support(bam: str | Path, sample: str, o: Options) -> tuple[ScanRes
         sensitivity=sens,
         qc=_qc(s, facts.unmatched_junction_clips),
     )
+    return result, _support(s, shown, junctions, o)
+
+
+def _support(
+    s: _Scan, shown: list[tuple[FusionRecord, Cluster]], junctions: list[Junction], o: Options
+) -> Support:
+    """Which reads the scan used, for the evidence BAM's second pass."""
+    t = o.thresholds
     windows = tuple(s.target.windows(s.models, t.flank))
     clusters = [c for _, c in shown]
-    mask = read_flag_mask(t)
-    removed_reads = removed_fragments(junctions)
-    return result, Support(s.inp, clusters, removed_reads, windows, mask, o.unmapped_tail)
+    removed = removed_fragments(junctions)
+    return Support(s.inp, clusters, removed, windows, read_flag_mask(t), o.unmapped_tail)
 
 
 def _annotate(
