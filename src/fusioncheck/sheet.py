@@ -4,7 +4,8 @@ The sheet is tab-separated with a header line.  Columns:
 
 ``sample``     (required) the sample ID; it becomes part of file names, so it must start with a
                letter or digit and hold only letters, digits, ``.``, ``_`` and ``-``.
-``bam``        (required) BAM or CRAM path, coordinate-sorted and indexed.
+``bam``        (required) BAM or CRAM path, coordinate-sorted and indexed; or an ``https://`` /
+               ``s3://`` URL with its index beside it (checked when it is opened).
 ``assay``      (required) ``rna`` (RNA-seq) or ``dna`` (DNA panel).
 ``reference``  (optional) genome FASTA the reads were aligned to (needed for CRAM and for
                soft-clip-only evidence such as STAR's default output).
@@ -28,6 +29,7 @@ from pathlib import Path
 from fusioncheck.bamio import index_candidates
 from fusioncheck.errors import InputError
 from fusioncheck.output import sample_id_problem
+from fusioncheck.remote import is_remote
 
 REQUIRED = ("sample", "bam", "assay")
 OPTIONAL = ("reference", "build")
@@ -47,14 +49,18 @@ class Sample:
     """One checked row of the sheet, paths made absolute."""
 
     sample: str
-    bam: Path
+    bam: Path | str  # a URL stays a string
     assay: str
     reference: Path | None
     build: str  # "auto", "GRCh38" or "GRCh37"
 
     @property
     def format(self) -> str:
-        return "CRAM" if self.bam.suffix.lower() == ".cram" else "BAM"
+        return "CRAM" if _is_cram(self.bam) else "BAM"
+
+
+def _is_cram(location: Path | str) -> bool:
+    return str(location).lower().split("?")[0].endswith(".cram")
 
 
 def _show(value: str) -> str:
@@ -80,8 +86,10 @@ def _check_row(row: dict[str, str], base: Path) -> tuple[Sample | None, list[str
         problems.append(f"build {build!r} must be empty or one of {', '.join(BUILDS)}")
 
     bam_value = row.get("bam") or ""
-    bam = _resolve(base, bam_value) if bam_value else None
-    if bam is None:
+    bam = _resolve(base, bam_value) if bam_value and not is_remote(bam_value) else None
+    if is_remote(bam_value):
+        pass  # read in place; opening it says what is wrong (404, 403, no index)
+    elif bam is None:
         problems.append("bam is empty")
     elif not bam.is_file():
         problems.append(f"bam {bam} does not exist")
@@ -94,12 +102,13 @@ def _check_row(row: dict[str, str], base: Path) -> tuple[Sample | None, list[str
     reference = _resolve(base, ref_value) if ref_value else None
     if reference is not None and not reference.is_file():
         problems.append(f"reference {reference} does not exist")
-    if bam is not None and bam.suffix.lower() == ".cram" and reference is None:
-        problems.append(f"bam {bam} is a CRAM: give its genome FASTA in the reference column")
+    location: Path | str | None = bam_value if is_remote(bam_value) else bam
+    if location is not None and _is_cram(location) and reference is None:
+        problems.append(f"bam {location} is a CRAM: give its genome FASTA in the reference column")
 
-    if problems or bam is None:
+    if problems or location is None:
         return None, problems
-    return Sample(sample, bam, assay, reference, build), []
+    return Sample(sample, location, assay, reference, build), []
 
 
 def read_sheet(path: str | Path) -> list[Sample]:
