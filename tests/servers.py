@@ -131,16 +131,23 @@ def http_server(
     finally:
         child.terminate()
         child.wait(10)
+        child.stdout.close()
 
 
 @contextmanager
-def s3_server() -> Iterator[str]:
-    """moto's S3 in server mode (its own process) on 127.0.0.1; yields host:port."""
+def s3_server(authenticated_after: int | None = None) -> Iterator[str]:
+    """moto's S3 in server mode (its own process) on 127.0.0.1; yields host:port.  With
+    ``authenticated_after=N``, requests after the first N must carry a key moto knows, so any
+    other key is refused with 403 as on AWS."""
     port = _free_port()
+    env = dict(os.environ)
+    if authenticated_after is not None:
+        env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(authenticated_after)
     child = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 30
@@ -160,7 +167,13 @@ def s3_server() -> Iterator[str]:
 def upload(endpoint: str, bucket: str, files: dict[str, Path]) -> None:
     import boto3
 
-    client = boto3.client("s3", endpoint_url=f"http://{endpoint}", region_name="us-east-1")
+    client = boto3.client(
+        "s3",
+        endpoint_url=f"http://{endpoint}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     client.create_bucket(Bucket=bucket)
     for key, path in files.items():
         client.upload_file(str(path), bucket, key)

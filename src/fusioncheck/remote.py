@@ -99,6 +99,18 @@ def open_remote(url: str) -> HFile:
         raise _explain(url, exc) from None
 
 
+def check_readable(url: str) -> None:
+    """Open ``url`` and read one byte from its middle: a 404, 403 or a server that ignores
+    Range requests is named here, before the scan seeks into the file."""
+    try:
+        # hclose reports an error of the last transfer too, so it is inside the try.
+        with open_remote(url) as handle:
+            handle.seek(handle.seek(0, os.SEEK_END) // 2)
+            handle.read(1)
+    except OSError as exc:
+        raise _explain(url, exc) from None
+
+
 def size_bytes(url: str) -> int:
     with open_remote(url) as handle:
         try:
@@ -273,9 +285,10 @@ class ByteTap:
         return int(self._child.stdout.readline())
 
     def close(self) -> None:
-        assert self._child.stdin
+        assert self._child.stdin and self._child.stdout
         self._child.stdin.close()
         self._child.wait(10)
+        self._child.stdout.close()
 
     @contextmanager
     def counting(self) -> Iterator[Callable[[], int]]:
