@@ -4,7 +4,7 @@ Two files, both rendered from the JSONs (the source of truth), never from the TS
 
 ``summary.tsv``          one row per sample: call, confidence, the reported ASPSCR1::TFE3
                          breakpoints and exons, supporting fragments, reciprocal evidence,
-                         sensitivity and QC.
+                         sensitivity and QC; a failed sample (call ERROR) with its error and fix.
 ``fusioncheck_mqc.tsv``  the same samples as MultiQC custom content (a table section): MultiQC
                          picks it up by its ``_mqc.tsv`` name.
 """
@@ -56,11 +56,14 @@ SUMMARY_COLUMNS = (
     "read_length",
     "paired",
     "call_reason",
+    "error_kind",
+    "error",
+    "fix",
 )
 
 #: Columns of the MultiQC table: (column, title, description).
 MQC_COLUMNS = (
-    ("call", "Call", "ASPSCR1::TFE3: DETECTED, NOT_DETECTED or INDETERMINATE"),
+    ("call", "Call", "ASPSCR1::TFE3: DETECTED, NOT_DETECTED, INDETERMINATE; ERROR: not scanned"),
     ("confidence", "Confidence", "Confidence of a DETECTED call (high/medium/low)"),
     ("fusion", "Junction", "ASPSCR1 exon :: TFE3 exon of the reported fusion"),
     ("supporting_fragments", "Fragments", "Fragments supporting the reported fusion"),
@@ -107,6 +110,10 @@ def summary_row(result: dict) -> dict[str, object]:
         read_length=qc.get("read_length"),
         paired=qc.get("paired"),
         call_reason=result.get("call_reason"),
+        # A sample whose scan failed (call ERROR): what went wrong and what to do.
+        error_kind=result.get("error", {}).get("kind"),
+        error=result.get("error", {}).get("message"),
+        fix=result.get("error", {}).get("fix"),
     )
     if fusion is not None:
         for key in FUSION_FIELDS:

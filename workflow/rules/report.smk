@@ -45,8 +45,12 @@ rule report:
 
 rule cohort_report:
     input:
-        results=expand("results/scan/{sample}.fusioncheck.json", sample=sorted(SAMPLES)),
-        reports=expand("results/report/{sample}.report.html", sample=sorted(SAMPLES)),
+        results=lambda wildcards: expand(
+            "results/scan/{sample}.fusioncheck.json", sample=scanned_ok()
+        ),
+        reports=lambda wildcards: expand(
+            "results/report/{sample}.report.html", sample=scanned_ok()
+        ),
     output:
         html="results/cohort/cohort.html",
     log:
