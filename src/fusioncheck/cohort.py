@@ -89,6 +89,7 @@ def summary_row(result: dict) -> dict[str, object]:
     fusion = _reported_fusion(result)
     qc = result.get("qc", {})
     sens = result.get("sensitivity", {})
+    scanned = result["call"] != "ERROR"  # an error record has no counts: blank, not zero
     row: dict[str, object] = dict.fromkeys(SUMMARY_COLUMNS)
     row.update(
         sample=result["sample"],
@@ -98,14 +99,16 @@ def summary_row(result: dict) -> dict[str, object]:
         build=result.get("build"),
         other_fusions=sum(
             1 for f in result.get("fusions", []) if f is not fusion and f.get("passed")
-        ),
+        )
+        if scanned
+        else None,
         reciprocal=result.get("reciprocal", {}).get("status"),
         reciprocal_fragments=result.get("reciprocal", {}).get("fragments"),
         tfe3_imbalance=result.get("tfe3_imbalance", {}).get("status"),
         informative_fragments_5p=sens.get("informative_fragments_5p"),
         informative_fragments_3p=sens.get("informative_fragments_3p"),
         detectable_fraction=sens.get("detectable_fraction"),
-        reads_in_windows=sum(qc.get("reads_in_windows", {}).values()),
+        reads_in_windows=sum(qc.get("reads_in_windows", {}).values()) if scanned else None,
         duplicate_rate=qc.get("duplicate_rate"),
         read_length=qc.get("read_length"),
         paired=qc.get("paired"),
