@@ -231,11 +231,16 @@ class _Relay(socketserver.BaseRequestHandler):
                 pass  # libcurl hangs up on a transfer when htslib seeks elsewhere
 
     def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
+        # Small buffers on both sides: the relay then pulls from the server only about as fast
+        # as htslib reads, instead of letting megabytes pile up in kernel buffers before
+        # htslib seeks elsewhere and hangs up (bytes the server sent for nothing).
+        upstream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RELAY_BUFFER)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, RELAY_BUFFER)
         ends = [client, upstream]
         while True:
             readable, _, _ = select.select(ends, [], [])
             for end in readable:
-                data = end.recv(65536)
+                data = end.recv(RELAY_BUFFER)
                 if not data:
                     return
                 if end is upstream:
@@ -258,6 +263,7 @@ class _TapServer(socketserver.ThreadingTCPServer):
             self.received += n
 
 
+RELAY_BUFFER = 64 * 1024
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy")
 NO_PROXY_VARIABLES = ("no_proxy", "NO_PROXY")
 
