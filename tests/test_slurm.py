@@ -48,8 +48,9 @@ CI_OVERRIDES = (
     "--slurm-init-seconds-before-status-checks", "1",
     "--cores", "2",
 )  # fmt: skip
-# Seconds: a stuck run is interrupted (SIGINT) long before CI's own limit.
-RUN_TIMEOUT = 150
+# Seconds: a stuck run is interrupted (SIGINT) long before CI's own limit. Each stage of
+# the DAG waits for a sacct poll (~30 s), so the example takes 1-3 min on a loaded machine.
+RUN_TIMEOUT = 300
 NEEDED = ("slurmctld", "slurmd", "slurmdbd", "sbatch", "sacct", "munged", "mariadbd")
 
 
