@@ -297,7 +297,7 @@ def test_every_profile_setting_is_commented() -> None:
 def test_profile_names_only_rules_that_exist_and_pins_the_plugin() -> None:
     profile = yaml.safe_load((SLURM_PROFILE / "config.yaml").read_text())
     assert profile["executor"] == "slurm"
-    rules = set(re.findall(r"^rule (\w+):", "\n".join(
+    rules = set(re.findall(r"^(?:rule|checkpoint) (\w+):", "\n".join(
         p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk")
     ), re.M))  # fmt: skip
     named = set(profile.get("set-resources", {})) | set(profile.get("set-threads", {}))
