@@ -12,6 +12,7 @@ import pytest
 
 from fusioncheck.batch import split_fix
 from fusioncheck.cli import main
+from fusioncheck.scan import SCHEMA_VERSION
 
 SCHEMA = json.loads(
     (Path(__file__).parent.parent / "src/fusioncheck/schemas/fusioncheck.schema.json").read_text()
@@ -133,7 +134,7 @@ def test_fix_is_the_imperative_part_of_the_message(message: str, fix: str) -> No
 
 def test_error_record_without_error_field_is_invalid() -> None:
     record = {
-        "schema_version": "1.0", "sample": "s", "call": "ERROR", "tool":
+        "schema_version": SCHEMA_VERSION, "sample": "s", "call": "ERROR", "tool":
         {"name": "fusioncheck", "version": "1"}, "input": {"path": "x", "reference": None},
         "command": "", "run": {"started": "", "finished": "", "host": ""},
     }  # fmt: skip

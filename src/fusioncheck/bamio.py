@@ -182,7 +182,7 @@ def detect_build(
     return requested
 
 
-def _check_contig_fits(name: str, chrom: str, length: int, build: str, path: Path) -> None:
+def _check_contig_fits(name: str, chrom: str, length: int, build: str, path: Path | str) -> None:
     """A build forced on a header it does not match: each target contig must not be another
     build's (a mixed header is no build at all) and must hold the gene windows, or breakpoints
     would land beyond the contig's end."""
