@@ -65,6 +65,20 @@ def sample_of(wildcards):
     return SAMPLES[wildcards.sample]
 
 
+def get_reference(wildcards):
+    """The sample's own FASTA, else config `reference`, else none ([])."""
+    reference = sample_of(wildcards).reference or config.get("reference") or None
+    return [str(reference)] if reference else []
+
+
+def reference_option(wildcards, input):
+    # A named input from a function returning a list is a list (empty: no reference).
+    references = (
+        input.reference if isinstance(input.reference, list) else [input.reference]
+    )
+    return " ".join(f"--reference {shlex.quote(str(r))}" for r in references if r)
+
+
 def local_files(sample):
     """The sample's local input files (BAM/CRAM, its index, its FASTA): a change to any of
     them re-runs its batch. A remote (https/s3) input is read in place and not tracked.
