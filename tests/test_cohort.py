@@ -169,3 +169,21 @@ def test_duplicate_sample_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_no_input_is_a_usage_error(tmp_path: Path) -> None:
     assert main(["cohort", "--outdir", str(tmp_path)]) == 2
+
+
+def test_failed_sample_is_listed_with_its_error(tmp_path: Path) -> None:
+    failed = {
+        "sample": "S9", "call": "ERROR",
+        "error": {"kind": "remote", "message": "https://x/S9.bam: not found (HTTP 404). Check",
+                  "fix": "Check the URL"},
+    }  # fmt: skip
+    paths = write_results(tmp_path, result("S1"), failed)
+    out = tmp_path / "cohort"
+    assert main(["cohort", *map(str, paths), "--outdir", str(out)]) == 0
+    rows = {r["sample"]: r for r in read_tsv(out / "summary.tsv")}
+    assert rows["S9"]["call"] == "ERROR"
+    assert rows["S9"]["error_kind"] == "remote"
+    assert rows["S9"]["error"] == "https://x/S9.bam: not found (HTTP 404). Check"
+    assert rows["S9"]["fix"] == "Check the URL"
+    assert rows["S9"]["breakpoint_5p"] == "." and rows["S9"]["reads_in_windows"] == "."
+    assert rows["S1"]["error"] == "." and rows["S1"]["call"] == "DETECTED"

@@ -38,13 +38,8 @@ EXPECTED = {
     "positive_dna": "DETECTED",
 }
 PER_SAMPLE = (
-    "results/check/{}.json",
     "results/scan/{}.fusioncheck.json",
     "results/scan/{}.fusioncheck.tsv",
-    "logs/check_input/{}.log",
-    "logs/scan/{}.log",
-    "logs/benchmarks/check_input/{}.tsv",
-    "logs/benchmarks/scan/{}.tsv",
     "results/report/{}.report.html",
     "results/report/{}.report.pdf",
     "results/report/{}.vcf",
@@ -135,6 +130,10 @@ def test_every_output_exists_and_nothing_temporary_is_left(example: Path) -> Non
         "logs/cohort/cohort.log",
         "logs/cohort_report/cohort_report.log",
         "logs/benchmarks/cohort/cohort.tsv",
+        "results/cohort/failed_samples.tsv",
+        # .test/config has batch_size 2: the four samples are scanned by two jobs.
+        "logs/scan/batch0001.log",
+        "logs/scan/batch0002.log",
     ):
         assert (example / path).is_file(), path
     leftovers = [p for p in (example / "results").rglob("*") if p.name.startswith(".")]
@@ -153,19 +152,20 @@ def test_each_sample_gets_its_expected_call(example: Path) -> None:
     assert dna["assay"] == "dna" and dna["build"] == "GRCh37"
 
 
-def test_check_input_records_what_it_found(example: Path) -> None:
-    found = json.loads((example / "results/check/positive_dna.json").read_text())
-    assert found == [
-        {
-            "sample": "positive_dna",
-            "bam": str(example / "data/positive_dna/sample.bam"),
-            "assay": "dna",
-            "reference": str(example / "data/positive_dna/genome.fa.gz"),
-            "build": "GRCh37",
-            "format": "BAM",
-            "contig_style": "plain",
-        }
-    ]
+def test_samples_are_scanned_in_batches_of_sheet_order(example: Path) -> None:
+    batches = {}
+    for sample in EXPECTED:
+        command = json.loads((example / f"results/scan/{sample}.fusioncheck.json").read_text())[
+            "command"
+        ]
+        assert command.startswith("fusioncheck scan-batch --sheet config/samples.tsv")
+        batches[sample] = re.findall(r"--sample (\S+)", command)
+    pair1, pair2 = ["positive_rna", "negative_rna"], ["low_coverage_rna", "positive_dna"]
+    assert batches == {"positive_rna": pair1, "negative_rna": pair1,
+                       "low_coverage_rna": pair2, "positive_dna": pair2}  # fmt: skip
+    assert (example / "results/cohort/failed_samples.tsv").read_text() == (
+        "sample\terror_kind\terror\tfix\n"
+    )
 
 
 def test_scan_gets_the_thresholds_section(example: Path) -> None:
@@ -225,8 +225,8 @@ def test_positive_samples_get_the_evidence_a_reviewer_opens(example: Path) -> No
 
 
 def test_benchmark_files_are_readable(example: Path) -> None:
-    for sample in EXPECTED:
-        bench = read_tsv(example / f"logs/benchmarks/scan/{sample}.tsv")[0]
+    for batch in ("batch0001", "batch0002"):
+        bench = read_tsv(example / f"logs/benchmarks/scan/{batch}.tsv")[0]
         assert float(bench["s"]) >= 0 and "max_rss" in bench
 
 
@@ -234,22 +234,41 @@ def test_rerun_does_nothing(example: Path) -> None:
     assert planned_jobs(example) == {}
 
 
-def test_deleting_one_result_redoes_only_that_sample(example: Path) -> None:
+def test_deleting_one_result_redoes_its_batch_only(example: Path) -> None:
     target = example / "results/scan/negative_rna.fusioncheck.json"
+    partner = example / "results/scan/positive_rna.fusioncheck.json"  # same batch
     others = {s: example / f"results/scan/{s}.fusioncheck.json" for s in EXPECTED}
-    before = {s: p.stat().st_mtime_ns for s, p in others.items() if p != target}
+    before = {s: p.stat().st_mtime_ns for s, p in others.items() if p not in (target, partner)}
     target.unlink()
+    # Its batch partner is re-scanned too, so both reports are redone.
     assert planned_jobs(example) == {
-        "scan": 1,
-        "report": 1,
-        "cohort": 1,
-        "cohort_report": 1,
-        "all": 1,
-    }
+        "scan_batch0001": 1, "report": 2, "cohort": 1, "cohort_report": 1, "failures": 1, "all": 1
+    }  # fmt: skip
     snakemake(example)
-    assert target.is_file()
-    assert {s: p.stat().st_mtime_ns for s, p in others.items() if p != target} == before
+    assert target.is_file() and partner.is_file()
+    after = {s: p.stat().st_mtime_ns for s, p in others.items() if p not in (target, partner)}
+    assert after == before
     assert planned_jobs(example) == {}
+
+
+def test_appending_a_sample_rescans_only_the_last_batch(tmp_path: Path) -> None:
+    bams = [empty_bam(tmp_path / "data" / f"{n}.bam") for n in "abcd"]
+    rows = [f"{n}\t{b}\trna\t\t" for n, b in zip("abcd", bams)]
+    settings = "report: false\nbatch_size: 2\n"
+    root = write_workdir(tmp_path, rows[:3], settings)
+    snakemake(root)
+    first = {n: (root / f"results/scan/{n}.fusioncheck.json").stat().st_mtime_ns for n in "ab"}
+    write_workdir(tmp_path, rows, settings)
+    # c and the new d are batch0002; batch0001 (a, b) is untouched.
+    assert planned_jobs(root) == {"scan_batch0002": 1, "cohort": 1, "failures": 1, "all": 1}
+    snakemake(root)
+    assert {
+        n: (root / f"results/scan/{n}.fusioncheck.json").stat().st_mtime_ns for n in "ab"
+    } == first
+    assert (
+        json.loads((root / "results/scan/d.fusioncheck.json").read_text())["call"]
+        == "INDETERMINATE"
+    )
 
 
 # --- the sample sheet -------------------------------------------------------------------------
@@ -364,19 +383,39 @@ def test_unmapped_tail_without_a_fasta_stops_at_start_up(tmp_path: Path) -> None
     assert not (root / "results").exists()
 
 
-def test_a_bad_bam_fails_its_own_sample_only(tmp_path: Path) -> None:
+def bad_cohort(tmp_path: Path, config: str = "") -> Path:
     good = empty_bam(tmp_path / "data" / "good.bam")
     bad = tmp_path / "data" / "bad.bam"
     bad.write_bytes(b"this is not a BAM file")
     shutil.copy(f"{good}.bai", f"{bad}.bai")
-    root = write_workdir(tmp_path, [f"good\t{good}\trna\t\t", f"bad\t{bad}\trna\t\t"])
+    return write_workdir(tmp_path, [f"good\t{good}\trna\t\t", f"bad\t{bad}\trna\t\t"], config)
+
+
+def test_a_bad_bam_costs_only_its_own_sample_and_fails_the_run(tmp_path: Path) -> None:
+    root = bad_cohort(tmp_path, "report: true\nreport_pdf: false\n")
     done = snakemake(root, check=False)
     assert done.returncode != 0
-    assert (root / "results/scan/good.fusioncheck.json").is_file()
-    assert not (root / "results/scan/bad.fusioncheck.json").exists()
-    assert not (root / "results/check/bad.json").exists()
-    assert "samtools quickcheck" in (root / "logs/check_input/bad.log").read_text()
-    assert not (root / "results/cohort/summary.tsv").exists()  # no summary missing a sample
+    assert "1 sample(s) failed: bad." in done.stdout + done.stderr
+    good = json.loads((root / "results/scan/good.fusioncheck.json").read_text())
+    bad = json.loads((root / "results/scan/bad.fusioncheck.json").read_text())
+    assert good["call"] == "INDETERMINATE" and bad["call"] == "ERROR"
+    jsonschema.validate(bad, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert "samtools quickcheck" in bad["error"]["fix"]
+    # The summary lists it with its error; the good sample has its report, the bad none.
+    rows = {r["sample"]: r for r in read_tsv(root / "results/cohort/summary.tsv")}
+    assert rows["bad"]["call"] == "ERROR" and rows["bad"]["error_kind"] == "input"
+    assert rows["bad"]["error"].startswith(f"{root / 'data/bad.bam'}: not a readable BAM")
+    assert (root / "results/report/good.report.html").is_file()
+    assert not (root / "results/report/bad.report.html").exists()
+    assert not (root / "results/cohort/failed_samples.tsv").exists()  # the gate failed
+    assert snakemake(root, "-n", check=False).returncode == 0  # and is planned again
+
+
+def test_continue_on_error_ends_zero_and_lists_the_failure(tmp_path: Path) -> None:
+    root = bad_cohort(tmp_path, "report: false\ncontinue_on_error: true\n")
+    snakemake(root)
+    failed = read_tsv(root / "results/cohort/failed_samples.tsv")
+    assert [(r["sample"], r["error_kind"]) for r in failed] == [("bad", "input")]
 
 
 # --- lint, format, schemas, CI ----------------------------------------------------------------

@@ -14,9 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
+from urllib.parse import urlsplit
 
 import pysam
 
+from fusioncheck import remote
 from fusioncheck.config import Thresholds
 from fusioncheck.errors import InputError, UsageError
 from fusioncheck.genes import BUILDS, CONTIG_LENGTHS, ContigStyle, Window
@@ -44,28 +47,41 @@ _FULLY_ALIGNED_OPS = frozenset((0, 7, 8))
 
 @dataclass(frozen=True)
 class AlignmentInput:
-    """A checked alignment file: what it is and how to read it."""
+    """A checked alignment file: what it is and how to read it.  ``path`` is a ``Path`` for a
+    local file and the URL as given (a string) for a remote one, whose ``index`` is the local
+    copy :func:`fusioncheck.remote.fetch_index` made."""
 
-    path: Path
+    path: Path | str
     format: str  # "BAM" or "CRAM"
     build: str
     style: ContigStyle
     reference: Path | None
+    index: str | None = None
 
     def open(self, threads: int = 1) -> pysam.AlignmentFile:
         return pysam.AlignmentFile(
             str(self.path),
             "rc" if self.format == "CRAM" else "rb",
             reference_filename=str(self.reference) if self.reference else None,
+            index_filename=self.index,
             threads=threads,
         )
 
+    @property
+    def is_remote(self) -> bool:
+        return isinstance(self.path, str)
+
     def size_bytes(self) -> int:
+        if isinstance(self.path, str):
+            return remote.size_bytes(self.path)
         return self.path.stat().st_size
 
     def fingerprint(self, full: bool) -> dict[str, str]:
         """SHA-256 of the whole file, or (default) of its size, first and last MiB: it
-        identifies the file at a cost that does not grow with its size."""
+        identifies the file at a cost that does not grow with its size.  A remote file gets
+        the same digest from ranged reads."""
+        if isinstance(self.path, str):
+            return remote.fingerprint(self.path, full)
         digest = hashlib.sha256()
         if full:
             with open(self.path, "rb") as handle:
@@ -81,25 +97,40 @@ class AlignmentInput:
         return {"algorithm": "sha256-fingerprint", "value": digest.hexdigest()}
 
 
-def _open_header(path: Path, reference: Path | None) -> pysam.AlignmentFile:
-    if not path.exists():
+def _open_header(
+    path: Path | str, reference: Path | None, index: str | None = None
+) -> pysam.AlignmentFile:
+    if isinstance(path, Path) and not path.exists():
         raise InputError(f"{path}: no such file")
     try:
         return pysam.AlignmentFile(
-            str(path), "r", reference_filename=str(reference) if reference else None
+            str(path),
+            "r",
+            reference_filename=str(reference) if reference else None,
+            index_filename=index,
         )
-    except (ValueError, OSError) as exc:
-        raise InputError(
-            f"{path}: not a readable BAM or CRAM file ({exc}). Check that the file is complete "
-            "(`samtools quickcheck -v` names broken files) and re-copy or re-create it."
-        ) from exc
+    except OSError as exc:
+        if isinstance(path, str):
+            raise remote._explain(path, exc) from None
+        raise _unreadable(path, exc) from exc
+    except ValueError as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _unreadable(path: Path | str, exc: Exception) -> InputError:
+    return InputError(
+        f"{path}: not a readable BAM or CRAM file ({exc}). Check that the file is complete "
+        "(`samtools quickcheck -v` names broken files) and re-copy or re-create it."
+    )
 
 
 @contextmanager
-def _opened(path: Path, reference: Path | None) -> Iterator[pysam.AlignmentFile]:
+def _opened(
+    path: Path | str, reference: Path | None, index: str | None = None
+) -> Iterator[pysam.AlignmentFile]:
     """The file open for the checks.  After a failed read htslib also fails to close the file;
     that second error would hide the first (the one that names the fix), so it is dropped."""
-    bam = _open_header(path, reference)
+    bam = _open_header(path, reference, index)
     try:
         yield bam
     finally:
@@ -109,7 +140,7 @@ def _opened(path: Path, reference: Path | None) -> Iterator[pysam.AlignmentFile]
             pass
 
 
-def detect_style(contigs: dict[str, int], path: Path) -> ContigStyle:
+def detect_style(contigs: dict[str, int], path: Path | str) -> ContigStyle:
     if "chr17" in contigs and "chrX" in contigs:
         return ContigStyle("chr")
     if "17" in contigs and "X" in contigs:
@@ -120,7 +151,9 @@ def detect_style(contigs: dict[str, int], path: Path) -> ContigStyle:
     )
 
 
-def detect_build(contigs: dict[str, int], style: ContigStyle, requested: str, path: Path) -> str:
+def detect_build(
+    contigs: dict[str, int], style: ContigStyle, requested: str, path: Path | str
+) -> str:
     """Build from the header's chr17 and chrX lengths; ``requested`` (``auto`` or a build)
     overrides only when the header cannot tell, and is an error when it contradicts it."""
     observed = {c: contigs[style.to_bam(c)] for c in TARGET_CONTIGS}
@@ -149,7 +182,7 @@ def detect_build(contigs: dict[str, int], style: ContigStyle, requested: str, pa
     return requested
 
 
-def _check_contig_fits(name: str, chrom: str, length: int, build: str, path: Path) -> None:
+def _check_contig_fits(name: str, chrom: str, length: int, build: str, path: Path | str) -> None:
     """A build forced on a header it does not match: each target contig must not be another
     build's (a mixed header is no build at all) and must hold the gene windows, or breakpoints
     would land beyond the contig's end."""
@@ -222,7 +255,9 @@ def check_index_matches(
         raise _stale_index(path, str(exc)) from None
     except (OSError, ValueError) as exc:
         raise _stale_index(path, f"reading through it failed: {exc}") from exc
-    index = next((p for p in index_candidates(path) if p.is_file()), None)
+    # A remote file's index was just fetched (fusioncheck.remote): no dates to compare.
+    local = isinstance(path, Path)
+    index = next((p for p in index_candidates(path) if p.is_file()), None) if local else None
     if index is not None and index.stat().st_mtime < path.stat().st_mtime:
         # Only a warning: `cp -r` copies in directory order, so a good index is often older
         # than its file; the content checks above found no mismatch.
@@ -417,34 +452,49 @@ def inspect_alignment(
     build: str = "auto",
     target: str = DEFAULT_TARGET,
 ) -> AlignmentInput:
-    """Check ``path`` (BAM or CRAM) and return how to read it, or raise :class:`InputError`."""
-    path = Path(path)
+    """Check ``path`` (BAM or CRAM, a file or an ``https://``/``s3://`` URL) and return how to
+    read it, or raise :class:`InputError`."""
+    location: Path | str = str(path) if remote.is_remote(path) else Path(path)
+    # The checks below only put the location into messages, and skip file dates for a URL.
+    where = cast(Path, location)
     ref = Path(reference) if reference else None
-    with _opened(path, ref) as bam:
+    index = _remote_index(location) if isinstance(location, str) else None
+    with _opened(location, ref, index) as bam:
         fmt = "CRAM" if bam.is_cram else "BAM"
         if not (bam.is_bam or bam.is_cram):
-            raise InputError(f"{path}: this is SAM text; convert it with `samtools sort -o x.bam`")
+            raise InputError(
+                f"{location}: this is SAM text; convert it with `samtools sort -o x.bam`"
+            )
         if fmt == "CRAM" and ref is None:
             raise InputError(
-                f"{path}: a CRAM can only be decoded with the genome FASTA it was written "
+                f"{location}: a CRAM can only be decoded with the genome FASTA it was written "
                 "against: pass it with --reference GENOME.fa"
             )
         contigs = dict(zip(bam.references, bam.lengths))
-        style = detect_style(contigs, path)
-        detected = detect_build(contigs, style, build, path)
-        _check_sorted_and_indexed(bam, path, fmt)
+        style = detect_style(contigs, location)
+        detected = detect_build(contigs, style, build, location)
+        _check_sorted_and_indexed(bam, where, fmt)
         windows = target_windows(detected, target)
         checksums = header_checksums(bam, style)
         if ref is not None:
             # Before any record is read: a CRAM decoded against the wrong FASTA fails obscurely.
-            check_reference(ref, contigs, style, path, checksums)
-        check_index_matches(bam, path, style, windows)
+            check_reference(ref, contigs, style, where, checksums)
+        check_index_matches(bam, where, style, windows)
         if ref is not None and len(checksums) < len(TARGET_CONTIGS):
-            check_reads_match_reference(bam, ref, style, windows, path)
+            check_reads_match_reference(bam, ref, style, windows, where)
     return AlignmentInput(
-        path=path,
+        path=location,
         format=fmt,
         build=detected,
         style=style,
         reference=ref,
+        index=index,
     )
+
+
+def _remote_index(url: str) -> str:
+    """Check the remote file can be read in place (404, 403, Range named here), then copy its
+    index."""
+    remote.check_readable(url)
+    fmt = "CRAM" if urlsplit(url).path.lower().endswith(".cram") else "BAM"
+    return remote.fetch_index(url, fmt)

@@ -51,7 +51,11 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
         description="Scan one BAM or CRAM for ASPSCR1::TFE3 and write "
         "OUTDIR/SAMPLE.fusioncheck.json and OUTDIR/SAMPLE.fusioncheck.tsv.",
     )
-    p.add_argument("bam", help="coordinate-sorted, indexed BAM or CRAM")
+    p.add_argument(
+        "bam",
+        help="coordinate-sorted, indexed BAM or CRAM: a file, or an https:// or s3:// URL read "
+        "in place (its index beside it)",
+    )
     p.add_argument("--sample", required=True, help="sample ID (letters, digits, . _ -)")
     p.add_argument("--outdir", required=True, help="directory for the results")
     p.add_argument(
@@ -134,11 +138,10 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
 def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from pathlib import Path
 
+    from fusioncheck.batch import scan_sample
     from fusioncheck.config import load_thresholds
-    from fusioncheck.model import to_dict
     from fusioncheck.output import write_result
-    from fusioncheck.review.write import write_review_files
-    from fusioncheck.scan import make_options, scan_with_support
+    from fusioncheck.scan import make_options
 
     if args.verbose:
         logging.getLogger("fusioncheck").setLevel(logging.INFO)
@@ -156,17 +159,89 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
         umi=args.umi,
         target=args.target,
     )
-    typed, support = scan_with_support(args.bam, args.sample, options)
-    result = to_dict(typed)
-    paths = []
+    evidence = None
     if args.evidence_bam or args.evidence_dir:
         evidence = Path(args.evidence_dir or Path(args.outdir) / "evidence")
-        paths += write_review_files(typed, support, evidence)
+    result, paths = scan_sample(args.bam, args.sample, options, evidence)
     paths = write_result(result, args.outdir) + paths
     print(f"{args.sample}: {result['call']} ({result['call_reason']})")
     for path in paths:
         print(f"  wrote {path}")
     return 0
+
+
+# --- scan-batch -------------------------------------------------------------------------------
+
+
+def _add_scan_batch(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "scan-batch",
+        help="scan every sample of a sheet in one process; a bad sample gets an ERROR record",
+        description="Scan the samples of a sample sheet one after another in one process and "
+        "write OUTDIR/SAMPLE.fusioncheck.json and .tsv for each. A sample whose input cannot "
+        "be used gets an error record (call ERROR, the message and the fix) and the others go "
+        "on. Exit 0 when every sample was scanned, 1 when any failed (the last line counts "
+        "them), 2 for a usage error.",
+    )
+    p.add_argument("--sheet", required=True, help="tab-separated sample sheet (check-sheet)")
+    p.add_argument("--outdir", required=True, help="directory for the results")
+    p.add_argument(
+        "--sample",
+        action="append",
+        help="scan only this sample (repeat for several; default: every sample of the sheet)",
+    )
+    p.add_argument("--reference", help="genome FASTA for samples whose row names none")
+    p.add_argument("--config", help="YAML file of thresholds (default: the built-in defaults)")
+    p.add_argument("--threads", type=int, default=1, help="decompression threads")
+    p.add_argument("--unmapped-tail", action="store_true", help="as for scan")
+    p.add_argument("--full-checksum", action="store_true", help="as for scan")
+    p.add_argument(
+        "--evidence-dir",
+        metavar="DIR",
+        help="write each scanned sample's evidence BAM and IGV session here (as scan "
+        "--evidence-bam does)",
+    )
+    p.add_argument(
+        "--errors-ok",
+        action="store_true",
+        help="exit 0 even when samples failed (their error records are written): for a "
+        "workflow that collects the failures later",
+    )
+
+
+def _run_scan_batch(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from pathlib import Path
+
+    from fusioncheck.batch import scan_batch
+    from fusioncheck.config import load_thresholds
+    from fusioncheck.errors import UsageError
+    from fusioncheck.sheet import read_sheet
+
+    samples = read_sheet(args.sheet)
+    if args.sample:
+        unknown = sorted(set(args.sample) - {s.sample for s in samples})
+        if unknown:
+            raise UsageError(f"{args.sheet}: no sample(s) {', '.join(unknown)}")
+        samples = [s for s in samples if s.sample in set(args.sample)]
+    outcomes = scan_batch(
+        samples,
+        args.outdir,
+        thresholds=load_thresholds(args.config),
+        command=shlex.join(["fusioncheck", *argv]),
+        reference=Path(args.reference) if args.reference else None,
+        threads=args.threads,
+        full_checksum=args.full_checksum,
+        unmapped_tail=args.unmapped_tail,
+        evidence_dir=Path(args.evidence_dir) if args.evidence_dir else None,
+    )
+    failed = [o for o in outcomes if o.call == "ERROR"]
+    for o in outcomes:
+        print(f"{o.sample}: {o.call} ({o.detail})")
+    print(
+        f"{len(outcomes)} sample(s) scanned, {len(failed)} failed"
+        + (f": {', '.join(o.sample for o in failed)}" if failed else "")
+    )
+    return 1 if failed and not args.errors_ok else 0
 
 
 # --- simulate ---------------------------------------------------------------------------------
@@ -557,6 +632,7 @@ def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "scan": (_add_scan, _run_scan),
+    "scan-batch": (_add_scan_batch, _run_scan_batch),
     "simulate": (_add_simulate, _run_simulate),
     "cohort": (_add_cohort, _run_cohort),
     "check-sheet": (_add_check_sheet, _run_check_sheet),

@@ -4,7 +4,7 @@ Two files, both rendered from the JSONs (the source of truth), never from the TS
 
 ``summary.tsv``          one row per sample: call, confidence, the reported ASPSCR1::TFE3
                          breakpoints and exons, supporting fragments, reciprocal evidence,
-                         sensitivity and QC.
+                         sensitivity and QC; a failed sample (call ERROR) with its error and fix.
 ``fusioncheck_mqc.tsv``  the same samples as MultiQC custom content (a table section): MultiQC
                          picks it up by its ``_mqc.tsv`` name.
 """
@@ -56,11 +56,14 @@ SUMMARY_COLUMNS = (
     "read_length",
     "paired",
     "call_reason",
+    "error_kind",
+    "error",
+    "fix",
 )
 
 #: Columns of the MultiQC table: (column, title, description).
 MQC_COLUMNS = (
-    ("call", "Call", "ASPSCR1::TFE3: DETECTED, NOT_DETECTED or INDETERMINATE"),
+    ("call", "Call", "ASPSCR1::TFE3: DETECTED, NOT_DETECTED, INDETERMINATE; ERROR: not scanned"),
     ("confidence", "Confidence", "Confidence of a DETECTED call (high/medium/low)"),
     ("fusion", "Junction", "ASPSCR1 exon :: TFE3 exon of the reported fusion"),
     ("supporting_fragments", "Fragments", "Fragments supporting the reported fusion"),
@@ -86,6 +89,7 @@ def summary_row(result: dict) -> dict[str, object]:
     fusion = _reported_fusion(result)
     qc = result.get("qc", {})
     sens = result.get("sensitivity", {})
+    scanned = result["call"] != "ERROR"  # an error record has no counts: blank, not zero
     row: dict[str, object] = dict.fromkeys(SUMMARY_COLUMNS)
     row.update(
         sample=result["sample"],
@@ -95,18 +99,24 @@ def summary_row(result: dict) -> dict[str, object]:
         build=result.get("build"),
         other_fusions=sum(
             1 for f in result.get("fusions", []) if f is not fusion and f.get("passed")
-        ),
+        )
+        if scanned
+        else None,
         reciprocal=result.get("reciprocal", {}).get("status"),
         reciprocal_fragments=result.get("reciprocal", {}).get("fragments"),
         tfe3_imbalance=result.get("tfe3_imbalance", {}).get("status"),
         informative_fragments_5p=sens.get("informative_fragments_5p"),
         informative_fragments_3p=sens.get("informative_fragments_3p"),
         detectable_fraction=sens.get("detectable_fraction"),
-        reads_in_windows=sum(qc.get("reads_in_windows", {}).values()),
+        reads_in_windows=sum(qc.get("reads_in_windows", {}).values()) if scanned else None,
         duplicate_rate=qc.get("duplicate_rate"),
         read_length=qc.get("read_length"),
         paired=qc.get("paired"),
         call_reason=result.get("call_reason"),
+        # A sample whose scan failed (call ERROR): what went wrong and what to do.
+        error_kind=result.get("error", {}).get("kind"),
+        error=result.get("error", {}).get("message"),
+        fix=result.get("error", {}).get("fix"),
     )
     if fusion is not None:
         for key in FUSION_FIELDS:

@@ -193,6 +193,7 @@ class InputInfo:
     checksum: Checksum
     size_bytes: int
     reference: str | None
+    bytes_read: int | None = None  # remote inputs: bytes the servers sent
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ rule report:
         json="results/scan/{sample}.fusioncheck.json",
         logo=[LAB["logo"]] if LAB.get("logo") else [],
         reference=get_reference,
-        evidence=EVIDENCE_OUTPUTS,  # the read figure draws the evidence BAM
+        evidence=evidence_input,  # the read figure draws the evidence BAM
     output:
         report_files("{sample}"),
     log:
@@ -35,20 +35,24 @@ rule report:
         runtime=10,
     params:
         outdir=lambda wildcards, output: os.path.dirname(output[0]),
-        extra=("" if config["report_pdf"] else "--no-pdf")
-        + (f" --evidence-dir {EVIDENCE_DIR}" if config["evidence"] else ""),
+        extra="" if config["report_pdf"] else "--no-pdf",
+        evidence=evidence_option,
         lab=LAB_ARGS,
         reference=reference_option,
     # Each file is written under a temporary name and renamed by fusioncheck itself.
     shell:
         "fusioncheck report {input.json:q} --outdir {params.outdir:q} {params.extra}"
-        " {params.reference} {params.lab:q} > {log:q} 2>&1"
+        " {params.evidence} {params.reference} {params.lab:q} > {log:q} 2>&1"
 
 
 rule cohort_report:
     input:
-        results=expand("results/scan/{sample}.fusioncheck.json", sample=sorted(SAMPLES)),
-        reports=expand("results/report/{sample}.report.html", sample=sorted(SAMPLES)),
+        results=lambda wildcards: expand(
+            "results/scan/{sample}.fusioncheck.json", sample=scanned_ok()
+        ),
+        reports=lambda wildcards: expand(
+            "results/report/{sample}.report.html", sample=scanned_ok()
+        ),
     output:
         html="results/cohort/cohort.html",
     log:
