@@ -22,5 +22,8 @@ sim negative_rna --seed 2 --fusion-fragments 0 --background 600
 sim low_coverage_rna --seed 3 --fusion-fragments 0 --background 40
 # DNA panel, BWA-MEM, GRCh37 with plain contig names (17, X): genomic break -> DETECTED.
 sim positive_dna --seed 4 --assay dna --aligner bwa --build GRCh37 --contig-style plain
+# Anchored multiplex PCR panel (primers in TFE3 exons, UMIs in RX, every molecule read three
+# times without duplicate flags), BWA-MEM style: counted in molecules -> DETECTED.
+sim amp_panel --seed 5 --design amp --aligner bwa --umi rx --pcr-copies 3
 
 echo "example data in $out"

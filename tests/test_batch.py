@@ -108,7 +108,7 @@ def test_unexpected_error_is_isolated_as_internal(cohort: Path, monkeypatch) -> 
     def explode(*args, **kwargs):
         raise KeyError("exon_9")
 
-    monkeypatch.setattr(batch, "scan", explode)
+    monkeypatch.setattr(batch, "scan_with_support", explode)
     out = cohort / "internal"
     args = ["scan-batch", "--sheet", str(cohort / "samples.tsv"), "--outdir", str(out)]
     assert main([*args, "--sample", "pos", "--sample", "neg"]) == 1

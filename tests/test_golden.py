@@ -70,7 +70,9 @@ def normalised(text: str, root: Path) -> str:
 
 
 def test_the_example_has_the_samples_the_sheet_lists():
-    assert SAMPLES == ["positive_rna", "negative_rna", "low_coverage_rna", "positive_dna"]
+    assert SAMPLES == [
+        "positive_rna", "negative_rna", "low_coverage_rna", "positive_dna", "amp_panel"
+    ]  # fmt: skip
     assert sorted(_make_data_options()) == sorted(SAMPLES)
 
 
@@ -95,4 +97,5 @@ def test_the_golden_calls_are_the_ones_the_example_is_for():
         "negative_rna": "NOT_DETECTED",
         "low_coverage_rna": "INDETERMINATE",
         "positive_dna": "DETECTED",
+        "amp_panel": "DETECTED",
     }

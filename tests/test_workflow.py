@@ -36,6 +36,15 @@ EXPECTED = {
     "negative_rna": "NOT_DETECTED",
     "low_coverage_rna": "INDETERMINATE",
     "positive_dna": "DETECTED",
+    "amp_panel": "DETECTED",
+}
+#: The example's batches (batch_size 2, in sheet order): evidence is written per batch.
+BATCH = {
+    "positive_rna": "batch0001",
+    "negative_rna": "batch0001",
+    "low_coverage_rna": "batch0002",
+    "positive_dna": "batch0002",
+    "amp_panel": "batch0003",
 }
 PER_SAMPLE = (
     "results/scan/{}.fusioncheck.json",
@@ -44,9 +53,9 @@ PER_SAMPLE = (
     "results/report/{}.report.pdf",
     "results/report/{}.vcf",
     "logs/report/{}.log",
-    "results/evidence/{}.evidence.bam",
-    "results/evidence/{}.evidence.bam.bai",
-    "results/evidence/{}.igv.xml",
+    "results/evidence/{batch}/{}.evidence.bam",
+    "results/evidence/{batch}/{}.evidence.bam.bai",
+    "results/evidence/{batch}/{}.igv.xml",
 )
 
 
@@ -120,7 +129,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_output_exists_and_nothing_temporary_is_left(example: Path) -> None:
     for sample in EXPECTED:
         for pattern in PER_SAMPLE:
-            path = example / pattern.format(sample)
+            path = example / pattern.format(sample, batch=BATCH[sample])
             assert path.is_file() and path.stat().st_size > 0, path
     for path in (
         "results/thresholds.yaml",
@@ -131,12 +140,18 @@ def test_every_output_exists_and_nothing_temporary_is_left(example: Path) -> Non
         "logs/cohort_report/cohort_report.log",
         "logs/benchmarks/cohort/cohort.tsv",
         "results/cohort/failed_samples.tsv",
-        # .test/config has batch_size 2: the four samples are scanned by two jobs.
+        # .test/config has batch_size 2: the five samples are scanned by three jobs.
         "logs/scan/batch0001.log",
         "logs/scan/batch0002.log",
+        "logs/scan/batch0003.log",
     ):
         assert (example / path).is_file(), path
-    leftovers = [p for p in (example / "results").rglob("*") if p.name.startswith(".")]
+    # Snakemake marks a directory output complete with its own timestamp file.
+    leftovers = [
+        p
+        for p in (example / "results").rglob("*")
+        if p.name.startswith(".") and p.name != ".snakemake_timestamp"
+    ]
     assert leftovers == []
 
 
@@ -162,7 +177,8 @@ def test_samples_are_scanned_in_batches_of_sheet_order(example: Path) -> None:
         batches[sample] = re.findall(r"--sample (\S+)", command)
     pair1, pair2 = ["positive_rna", "negative_rna"], ["low_coverage_rna", "positive_dna"]
     assert batches == {"positive_rna": pair1, "negative_rna": pair1,
-                       "low_coverage_rna": pair2, "positive_dna": pair2}  # fmt: skip
+                       "low_coverage_rna": pair2, "positive_dna": pair2,
+                       "amp_panel": ["amp_panel"]}  # fmt: skip
     assert (example / "results/cohort/failed_samples.tsv").read_text() == (
         "sample\terror_kind\terror\tfix\n"
     )
@@ -210,16 +226,16 @@ def test_positive_samples_get_the_evidence_a_reviewer_opens(example: Path) -> No
         (fusion,) = result["fusions"]
         assert fusion["junction_sequence_source"] == "reference"
         assert [len(p) for p in fusion["junction_sequence"].split("|")] == [50, 50]
-        bam = example / f"results/evidence/{sample}.evidence.bam"
+        bam = example / f"results/evidence/{BATCH[sample]}/{sample}.evidence.bam"
         assert subprocess.run(["samtools", "quickcheck", str(bam)]).returncode == 0
         count = subprocess.run(["samtools", "view", "-c", str(bam)], capture_output=True, text=True)
         assert int(count.stdout) == 25  # 10 molecules: 5 split (3 records each), 5 pairs (2)
-        session = example / f"results/evidence/{sample}.igv.xml"
+        session = example / f"results/evidence/{BATCH[sample]}/{sample}.igv.xml"
         paths = [r.get("path") for r in ET.parse(session).getroot().iter("Resource")]
         assert all((session.parent / p).is_file() for p in paths)
         html = (example / f"results/report/{sample}.report.html").read_text()
         assert "10 of 10 supporting molecules from the evidence BAM" in html
-    negative = example / "results/evidence/negative_rna.evidence.bam"
+    negative = example / "results/evidence/batch0001/negative_rna.evidence.bam"
     assert subprocess.run(["samtools", "view", "-c", str(negative)], capture_output=True,
                           text=True).stdout.strip() == "0"  # fmt: skip
 
