@@ -23,7 +23,10 @@ FLANK = 150
 IGV_GENOMES = {"GRCh38": "hg38", "GRCh37": "hg19"}
 
 
-def _relative(path: Path, session: Path) -> str:
+def _relative(path: Path | str, session: Path) -> str:
+    """A local file relative to the session; a URL (a remote BAM) as it is."""
+    if isinstance(path, str):
+        return path
     return Path(os.path.relpath(path.resolve(), session.resolve().parent)).as_posix()
 
 
@@ -45,7 +48,7 @@ def session_xml(
     result: ScanResult,
     session: Path,
     evidence_bam: Path,
-    original: Path,
+    original: Path | str,
     reference: Path | None,
     regions: list[str],
 ) -> str:
