@@ -86,7 +86,7 @@ def split_fix(message: str, kind: str) -> str:
     return DEFAULT_FIX[kind]
 
 
-def error_record(sample: Sample, exc: Exception, command: str, started: datetime) -> dict:
+def error_record(sample: Sample, exc: Exception, command: str, started: datetime) -> dict[str, Any]:
     """The result document of a sample whose scan failed."""
     kind = error_kind(exc)
     message = str(exc) if kind != "internal" else f"{type(exc).__name__}: {exc}"
@@ -110,7 +110,7 @@ def error_record(sample: Sample, exc: Exception, command: str, started: datetime
     }
 
 
-def write_error(record: dict, outdir: str | Path) -> list[Path]:
+def write_error(record: dict[str, Any], outdir: str | Path) -> list[Path]:
     """The error record as JSON, and a one-row TSV saying ERROR (never an empty table, which
     would read as "no fusion")."""
     outdir = Path(outdir)

@@ -12,9 +12,13 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from fusioncheck import __version__
 from fusioncheck.errors import FusioncheckError
+
+if TYPE_CHECKING:
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 # --- scan -------------------------------------------------------------------------------------
 
@@ -44,7 +48,7 @@ def _usable_threads(requested: int) -> int:
     return requested
 
 
-def _add_scan(sub: argparse._SubParsersAction) -> None:
+def _add_scan(sub: Subcommands) -> None:
     p = sub.add_parser(
         "scan",
         help="scan one BAM/CRAM for ASPSCR1::TFE3 and write <sample>.fusioncheck.json/.tsv",
@@ -64,6 +68,45 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
         "evidence such as STAR's default output, and for the fusion protein)",
     )
     p.add_argument("--build", default="auto", help="auto (from the header), GRCh38 or GRCh37")
+    _add_scan_assay(p)
+    p.add_argument("-v", "--verbose", action="store_true", help="log each stage's counts to stderr")
+    p.add_argument("--config", help="YAML file of thresholds (default: the built-in defaults)")
+    p.add_argument(
+        "--threads",
+        type=_threads,
+        default=1,
+        help="decompression threads, at least 1 (more than the CPUs available are reduced to "
+        "them, with a warning)",
+    )
+    p.add_argument(
+        "--unmapped-tail",
+        action="store_true",
+        help="also read the pairs the aligner left wholly unmapped and rescue fusion junction "
+        "reads among them (needs --reference; costs time in proportion to the unmapped reads)",
+    )
+    p.add_argument(
+        "--full-checksum",
+        action="store_true",
+        help="SHA-256 the whole input file (default: a fingerprint of its size, first and last "
+        "MiB, which costs the same for any file size)",
+    )
+    p.add_argument(
+        "--evidence-bam",
+        action="store_true",
+        help="also write the reads behind every reported record and every filtered junction "
+        "read, tagged (SAMPLE.evidence.bam + .bai), and an IGV session opening them at both "
+        "breakpoints (SAMPLE.igv.xml), into OUTDIR/evidence (docs/output.md)",
+    )
+    p.add_argument(
+        "--evidence-dir",
+        metavar="DIR",
+        help="directory for the --evidence-bam files (default: OUTDIR/evidence); implies "
+        "--evidence-bam",
+    )
+
+
+def _add_scan_assay(p: argparse.ArgumentParser) -> None:
+    """What the library is: design, panel targets, tumour content, UMIs, target fusion."""
     p.add_argument(
         "--assay",
         default="auto",
@@ -98,40 +141,6 @@ def _add_scan(sub: argparse._SubParsersAction) -> None:
         default="ASPSCR1_TFE3",
         help="the fusion to look for: a bundled target (resources/targets/NAME) or the path "
         "of a target.yaml (docs/extending.md)",
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="log each stage's counts to stderr")
-    p.add_argument("--config", help="YAML file of thresholds (default: the built-in defaults)")
-    p.add_argument(
-        "--threads",
-        type=_threads,
-        default=1,
-        help="decompression threads, at least 1 (more than the CPUs available are reduced to "
-        "them, with a warning)",
-    )
-    p.add_argument(
-        "--unmapped-tail",
-        action="store_true",
-        help="also read the pairs the aligner left wholly unmapped and rescue fusion junction "
-        "reads among them (needs --reference; costs time in proportion to the unmapped reads)",
-    )
-    p.add_argument(
-        "--full-checksum",
-        action="store_true",
-        help="SHA-256 the whole input file (default: a fingerprint of its size, first and last "
-        "MiB, which costs the same for any file size)",
-    )
-    p.add_argument(
-        "--evidence-bam",
-        action="store_true",
-        help="also write the reads behind every reported record and every filtered junction "
-        "read, tagged (SAMPLE.evidence.bam + .bai), and an IGV session opening them at both "
-        "breakpoints (SAMPLE.igv.xml), into OUTDIR/evidence (docs/output.md)",
-    )
-    p.add_argument(
-        "--evidence-dir",
-        metavar="DIR",
-        help="directory for the --evidence-bam files (default: OUTDIR/evidence); implies "
-        "--evidence-bam",
     )
 
 
@@ -173,7 +182,7 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
 # --- scan-batch -------------------------------------------------------------------------------
 
 
-def _add_scan_batch(sub: argparse._SubParsersAction) -> None:
+def _add_scan_batch(sub: Subcommands) -> None:
     p = sub.add_parser(
         "scan-batch",
         help="scan every sample of a sheet in one process; a bad sample gets an ERROR record",
@@ -247,7 +256,7 @@ def _run_scan_batch(args: argparse.Namespace, argv: Sequence[str]) -> int:
 # --- simulate ---------------------------------------------------------------------------------
 
 
-def _add_simulate(sub: argparse._SubParsersAction) -> None:
+def _add_simulate(sub: Subcommands) -> None:
     p = sub.add_parser(
         "simulate",
         help="write a synthetic control: genome FASTA + indexed BAM (+ truth)",
@@ -437,7 +446,7 @@ def _run_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
 # --- cohort -----------------------------------------------------------------------------------
 
 
-def _add_cohort(sub: argparse._SubParsersAction) -> None:
+def _add_cohort(sub: Subcommands) -> None:
     p = sub.add_parser(
         "cohort",
         help="summarise many <sample>.fusioncheck.json into one table (+ MultiQC file)",
@@ -482,7 +491,7 @@ def _run_cohort(args: argparse.Namespace, argv: Sequence[str]) -> int:
 # --- check-sheet ------------------------------------------------------------------------------
 
 
-def _add_check_sheet(sub: argparse._SubParsersAction) -> None:
+def _add_check_sheet(sub: Subcommands) -> None:
     p = sub.add_parser(
         "check-sheet",
         help="check a workflow sample sheet (and, with --inspect, open each BAM/CRAM)",
@@ -535,7 +544,7 @@ def _run_check_sheet(args: argparse.Namespace, argv: Sequence[str]) -> int:
 # --- report -----------------------------------------------------------------------------------
 
 
-def _add_report(sub: argparse._SubParsersAction) -> None:
+def _add_report(sub: Subcommands) -> None:
     p = sub.add_parser(
         "report",
         help="render <sample>.fusioncheck.json as HTML + PDF report and VCF (or a cohort page)",
@@ -630,7 +639,10 @@ def _run_report(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 # --- entry point ------------------------------------------------------------------------------
 
-COMMANDS: dict[str, tuple[Callable, Callable]] = {
+COMMANDS: dict[
+    str,
+    tuple[Callable[[Subcommands], None], Callable[[argparse.Namespace, Sequence[str]], int]],
+] = {
     "scan": (_add_scan, _run_scan),
     "scan-batch": (_add_scan_batch, _run_scan_batch),
     "simulate": (_add_simulate, _run_simulate),

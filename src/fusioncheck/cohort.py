@@ -15,8 +15,10 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from fusioncheck.errors import InputError
+from fusioncheck.model import reported_target
 from fusioncheck.output import atomic_write, tsv_table
 
 #: Fields of the reported ASPSCR1::TFE3 record copied into the summary.
@@ -76,17 +78,9 @@ MQC_COLUMNS = (
 )
 
 
-def _reported_fusion(result: dict) -> dict | None:
-    """The fusion the call rests on: the first passing ASPSCR1::TFE3 record, else none."""
-    for fusion in result.get("fusions", []):
-        if fusion.get("kind") == "target" and fusion.get("passed"):
-            return fusion
-    return None
-
-
-def summary_row(result: dict) -> dict[str, object]:
+def summary_row(result: dict[str, Any]) -> dict[str, object]:
     """One summary row from one per-sample result document."""
-    fusion = _reported_fusion(result)
+    fusion = reported_target(result)
     qc = result.get("qc", {})
     sens = result.get("sensitivity", {})
     scanned = result["call"] != "ERROR"  # an error record has no counts: blank, not zero
@@ -128,7 +122,7 @@ def summary_row(result: dict) -> dict[str, object]:
     return row
 
 
-def load_results(paths: Iterable[str | Path]) -> list[dict]:
+def load_results(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     """Read the per-sample JSONs, sorted by sample; :class:`InputError` names a bad file."""
     results = []
     for path in paths:

@@ -289,6 +289,15 @@ def read_document(path: str | Path) -> dict[str, Any]:
     return document
 
 
+def reported_target(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The target record a DETECTED call rests on: the first passing one (records come
+    target first, passed first), else None."""
+    for fusion in result.get("fusions", []):
+        if fusion.get("kind") == "target" and fusion.get("passed"):
+            return dict(fusion)
+    return None
+
+
 def load_result(path: str | Path) -> ScanResult:
     """Read, validate and type one ``<sample>.fusioncheck.json``."""
     return from_dict(ScanResult, read_document(path))

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from fusioncheck.errors import OutputError, UsageError
 
@@ -120,7 +121,7 @@ def atomic_write(files: dict[Path, str]) -> None:
         os.replace(tmp, path)
 
 
-def tsv_rows(result: dict) -> list[dict]:
+def tsv_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for fusion in result["fusions"]:
         row = {k: fusion.get(k) for k in TSV_COLUMNS}
@@ -152,13 +153,13 @@ def tsv_cell(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def tsv_table(columns: Sequence[str], rows: list[dict]) -> str:
+def tsv_table(columns: Sequence[str], rows: list[dict[str, Any]]) -> str:
     lines = ["\t".join(columns)]
     lines += ["\t".join(tsv_cell(row[c]) for c in columns) for row in rows]
     return "\n".join(lines) + "\n"
 
 
-def write_result(result: dict, outdir: str | Path) -> list[Path]:
+def write_result(result: dict[str, Any], outdir: str | Path) -> list[Path]:
     """Write ``<sample>.fusioncheck.json`` and ``.tsv``; return their paths."""
     outdir = Path(outdir)
     json_path = outdir / f"{result['sample']}.fusioncheck.json"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fusioncheck import genes
 from fusioncheck.errors import InputError
@@ -29,12 +30,12 @@ class ReportPaths:
     pdf: Path | None
 
 
-def load_result(path: str | Path) -> dict:
+def load_result(path: str | Path) -> dict[str, Any]:
     """Read and validate one result document (InputError saying what is wrong)."""
     return read_document(path)
 
 
-def output_paths(result: dict, outdir: str | Path) -> ReportPaths:
+def output_paths(result: dict[str, Any], outdir: str | Path) -> ReportPaths:
     stem = html.file_stem(result["sample"])
     outdir = Path(outdir)
     return ReportPaths(
@@ -43,14 +44,14 @@ def output_paths(result: dict, outdir: str | Path) -> ReportPaths:
 
 
 def _write_vcf_atomic(
-    result: dict, models: genes.GeneModels, path: Path, reference: str | Path | None
+    result: dict[str, Any], models: genes.GeneModels, path: Path, reference: str | Path | None
 ) -> None:
     with atomic_output(path) as tmp:
         vcf.write_vcf(result, models, str(tmp), reference)
 
 
 def write_sample_report(
-    result: dict,
+    result: dict[str, Any],
     outdir: str | Path,
     make_pdf: bool = True,
     chromium: str | None = None,
@@ -77,7 +78,7 @@ def write_sample_report(
     return paths
 
 
-def supporting_reads(result: dict, evidence_bam: Path) -> dict[int, list] | None:
+def supporting_reads(result: dict[str, Any], evidence_bam: Path) -> dict[int, list[Any]] | None:
     """Record number -> molecules to draw, for each passing record; None without the file."""
     if not evidence_bam.is_file():
         return None

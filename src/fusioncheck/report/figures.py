@@ -8,7 +8,9 @@ scripts are referenced: the SVG renders the same offline, on screen and in print
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
+from typing import Any
 
 from fusioncheck.genes import GeneModels, Transcript
 from fusioncheck.target import load_target
@@ -44,7 +46,9 @@ def _svg(height: int, label: str, body: list[str]) -> str:
     )
 
 
-def _text(x: float, y: float, text: object, size: int = 11, anchor: str = "start", **kw) -> str:
+def _text(
+    x: float, y: float, text: object, size: int = 11, anchor: str = "start", **kw: object
+) -> str:
     extra = "".join(f' {k.replace("_", "-")}="{_e(v)}"' for k, v in kw.items())
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"{extra}>'
@@ -145,7 +149,7 @@ def _scale(models: GeneModels, genes: list[str]) -> float:
     return scale
 
 
-def _kept_5p(tx: Transcript, fusion: dict, pos: int | None) -> set[int]:
+def _kept_5p(tx: Transcript, fusion: dict[str, Any], pos: int | None) -> set[int]:
     if fusion["exon_5p"] is not None and fusion["five_prime_gene"] == tx.gene:
         return set(range(1, fusion["exon_5p"] + 1))
     if pos is None:
@@ -153,7 +157,7 @@ def _kept_5p(tx: Transcript, fusion: dict, pos: int | None) -> set[int]:
     return {e.number for e in tx.exons if (e.start <= pos if tx.strand == "+" else e.end >= pos)}
 
 
-def _kept_3p(tx: Transcript, fusion: dict, pos: int | None) -> set[int]:
+def _kept_3p(tx: Transcript, fusion: dict[str, Any], pos: int | None) -> set[int]:
     if fusion["exon_3p"] is not None and fusion["three_prime_gene"] == tx.gene:
         return set(range(fusion["exon_3p"], len(tx.exons) + 1))
     if pos is None:
@@ -177,7 +181,7 @@ def _unknown_row(y: float, title: str, locus: str, colour: str) -> list[str]:
     ]
 
 
-def fusion_diagram(fusion: dict, models: GeneModels) -> str:
+def fusion_diagram(fusion: dict[str, Any], models: GeneModels) -> str:
     """Both partners' exons to scale (introns shortened), the breakpoints, the parts each keeps
     (filled) and the fusion transcript they make, with its supporting reads."""
     g5, g3 = fusion["five_prime_gene"], fusion["three_prime_gene"]
@@ -224,12 +228,28 @@ def fusion_diagram(fusion: dict, models: GeneModels) -> str:
     else:
         body += _unknown_row(y2, f"3' {g3}", fusion["breakpoint_3p"], THREE_COLOUR)
 
-    # The fusion transcript: the kept exons of both partners, joined at the junction.
-    body.append(_text(10, y3 + 8, "Fusion", 13, font_weight="bold"))
-    body.append(_text(10, y3 + 22, name, 9, fill="#444"))
-    x = LEFT
+    body += _fusion_row(name, y3, ((lay5, kept5, FIVE_COLOUR), (lay3, kept3, THREE_COLOUR)))
+    support = (
+        f"Support: {fusion['supporting_fragments']} fragments "
+        f"({fusion['split_reads']} with a read across the junction, "
+        f"{fusion['spanning_pairs']} spanning pairs)"
+    )
+    body.append(_text(LEFT, y3 + 48, support, 11))
+    label = f"{name}: {support}"
+    return _svg(y3 + 60, label, body)
+
+
+def _fusion_row(
+    name: str, y3: int, parts: tuple[tuple[_Layout | None, set[int], str], ...]
+) -> list[str]:
+    """The fusion transcript: the kept exons of both partners, joined at the junction."""
+    body = [
+        _text(10, y3 + 8, "Fusion", 13, font_weight="bold"),
+        _text(10, y3 + 22, name, 9, fill="#444"),
+    ]
+    x = float(LEFT)
     junction_x = None
-    for lay, kept, colour in ((lay5, kept5, FIVE_COLOUR), (lay3, kept3, THREE_COLOUR)):
+    for lay, kept, colour in parts:
         if lay is None:
             body.append(
                 f'<rect x="{x:.1f}" y="{y3}" width="60" height="18" fill="{colour}" '
@@ -256,14 +276,7 @@ def fusion_diagram(fusion: dict, models: GeneModels) -> str:
             f'stroke="{BREAK_COLOUR}" stroke-width="1.5"/>',
             _text(junction_x, y3 - 11, "junction", 9, "middle", fill=BREAK_COLOUR),
         ]
-    support = (
-        f"Support: {fusion['supporting_fragments']} fragments "
-        f"({fusion['split_reads']} with a read across the junction, "
-        f"{fusion['spanning_pairs']} spanning pairs)"
-    )
-    body.append(_text(LEFT, y3 + 48, support, 11))
-    label = f"{name}: {support}"
-    return _svg(y3 + 60, label, body)
+    return body
 
 
 def _fmt_pos(text: str) -> str:
@@ -361,7 +374,7 @@ def coverage_chart(gene: str, counts: list[int], models: GeneModels) -> str:
 _ROW = 11  # px per molecule
 
 
-def read_figure(fusion: dict, molecules: list, window: int) -> str:
+def read_figure(fusion: dict[str, Any], molecules: list[Any], window: int) -> str:
     """Supporting molecules (``review.drawing.Drawn``) on the junction: the 5' partner's bases
     left of the dashed line, the 3' partner's right; a split read crosses the line, a
     discordant pair has a mate on each side joined by a thin line; red ticks are bases that
@@ -394,7 +407,9 @@ def read_figure(fusion: dict, molecules: list, window: int) -> str:
     return _svg(height, label, body)
 
 
-def _molecule(m, y: float, x, scale: float, window: int) -> list[str]:
+def _molecule(
+    m: Any, y: float, x: Callable[[float], float], scale: float, window: int
+) -> list[str]:
     """One row: the aligned pieces coloured by partner, the insert between mates, mismatches."""
     out = []
     pieces = list(m.segments)

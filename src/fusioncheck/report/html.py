@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
@@ -20,6 +22,7 @@ from markupsafe import Markup, escape
 from fusioncheck import __version__
 from fusioncheck.filters import FILTERS
 from fusioncheck.genes import GeneModels
+from fusioncheck.model import reported_target
 from fusioncheck.report import figures, text
 from fusioncheck.report.lab import Lab
 from fusioncheck.review.drawing import WINDOW as READ_WINDOW
@@ -60,7 +63,7 @@ def _templates() -> jinja2.Environment:
     )
 
 
-def join(parts) -> Markup:
+def join(parts: Iterable[object]) -> Markup:
     return Markup("".join(esc(p) for p in parts))
 
 
@@ -80,7 +83,9 @@ def _css_string(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _table(rows, cls: str = "kv", head=None) -> Markup:
+def _table(
+    rows: Iterable[Sequence[object]], cls: str = "kv", head: Sequence[object] | None = None
+) -> Markup:
     html = [f'<table class="{cls}">']
     if head:
         html.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead>")
@@ -101,7 +106,7 @@ def _p(content: object, cls: str | None = None) -> Markup:
 # --- sections ---------------------------------------------------------------------------------
 
 
-def _sample_rows(r: dict) -> list[tuple[str, object]]:
+def _sample_rows(r: dict[str, Any]) -> list[tuple[str, object]]:
     checksum = r["input"]["checksum"]
     return [
         ("Sample", r["sample"]),
@@ -119,10 +124,10 @@ def _sample_rows(r: dict) -> list[tuple[str, object]]:
     ]  # fmt: skip
 
 
-def _result_box(r: dict) -> dict:
+def _result_box(r: dict[str, Any]) -> dict[str, Any]:
     """What the result box on page 1 shows: call, fusion, confidence, one sentence."""
     call = r["call"]
-    fusion = text.reported_target(r)
+    fusion = reported_target(r)
     return {
         "cls": {"DETECTED": "detected", "NOT_DETECTED": "negative"}.get(call, "indeterminate"),
         "label": call.replace("_", " "),
@@ -134,12 +139,12 @@ def _result_box(r: dict) -> dict:
     }
 
 
-def _filters_text(filters: dict) -> str:
+def _filters_text(filters: dict[str, Any]) -> str:
     removed = [f"{name} {n:,}" for name, n in sorted(filters.items()) if n]
     return ", ".join(removed) if removed else "none removed"
 
 
-def _junction_cell(f: dict) -> Markup | None:
+def _junction_cell(f: dict[str, Any]) -> Markup | None:
     seq = f.get("junction_sequence")
     if not seq:
         return None
@@ -148,8 +153,8 @@ def _junction_cell(f: dict) -> Markup | None:
     return Markup(f'<code class="junction">{esc(seq)}</code><br>{esc(note)}')
 
 
-def _fusion_table(fusions: list[dict]) -> Markup:
-    def status(f: dict) -> str:
+def _fusion_table(fusions: list[dict[str, Any]]) -> Markup:
+    def status(f: dict[str, Any]) -> str:
         return "reported (passed)" if f["passed"] else "listed only (did not pass)"
 
     fields = [
@@ -179,11 +184,11 @@ def _fusion_table(fusions: list[dict]) -> Markup:
     if all(f["intron_5p"] is None and f["intron_3p"] is None for f in fusions):
         fields = [field for field in fields if "intron" not in field[0]]
     head = ["", *(text.fusion_name(f) for f in fusions)]
-    rows = [(label, *(get(f) for f in fusions)) for label, get in fields]
+    rows = [(label, *(get(f) for f in fusions)) for label, get in fields]  # type: ignore[no-untyped-call]
     return _table(rows, "grid", head)
 
 
-def _evidence_body(r: dict) -> Markup:
+def _evidence_body(r: dict[str, Any]) -> Markup:
     body: list[Markup] = [Markup("<h3>Fusion junctions</h3>")]
     if r["fusions"]:
         shown = r["fusions"][:6]
@@ -235,7 +240,7 @@ def _evidence_body(r: dict) -> Markup:
     return Markup("").join(body)
 
 
-def _figure_caption(fusion: dict) -> str:
+def _figure_caption(fusion: dict[str, Any]) -> str:
     note = text.type_note(fusion)
     head = f"{text.fusion_name(fusion)}" + (
         f" (exon {fusion['exon_5p']}::exon {fusion['exon_3p']}: {note})" if note else ""
@@ -245,7 +250,7 @@ def _figure_caption(fusion: dict) -> str:
             "mark the breakpoints.")  # fmt: skip
 
 
-def _reads_caption(fusion: dict, molecules: list) -> str:
+def _reads_caption(fusion: dict[str, Any], molecules: list[Any]) -> str:
     shown = len(molecules)
     total = fusion["supporting_fragments"]
     source = {"reference": "the reference genome", "reads": "the reads' consensus"}.get(
@@ -261,7 +266,9 @@ def _reads_caption(fusion: dict, molecules: list) -> str:
     )
 
 
-def _figures_body(r: dict, models: GeneModels, reads: dict[int, list] | None = None) -> Markup:
+def _figures_body(
+    r: dict[str, Any], models: GeneModels, reads: dict[int, list[Any]] | None = None
+) -> Markup:
     body: list[Markup] = []
     drawn = [(i, f) for i, f in enumerate(r["fusions"], 1) if f["passed"]][:4]
     n = 0
@@ -370,7 +377,7 @@ footer { margin-top: 14px; font-size: 8pt; color: #555; }
 """
 
 
-def _page_context(title: str, footer: str, wide: bool = False) -> dict:
+def _page_context(title: str, footer: str, wide: bool = False) -> dict[str, Any]:
     style = _STYLE.replace("FOOTER", _css_string(footer))
     if wide:  # the cohort table needs landscape width
         style = style.replace("max-width: 190mm", "max-width: 277mm")
@@ -378,11 +385,11 @@ def _page_context(title: str, footer: str, wide: bool = False) -> dict:
 
 
 def render_sample(
-    result: dict,
+    result: dict[str, Any],
     models: GeneModels,
     source: str | None = None,
     lab: Lab | None = None,
-    reads: dict[int, list] | None = None,
+    reads: dict[int, list[Any]] | None = None,
 ) -> str:
     """The HTML report of one result document (``lab``: the letterhead; default none;
     ``reads``: record number -> supporting molecules to draw, from the evidence BAM)."""
@@ -413,15 +420,15 @@ def render_sample(
     return _templates().get_template("report.html.j2").render(context) + "\n"
 
 
-def _junction_label(result: dict) -> str:
-    fusion = text.reported_target(result)
+def _junction_label(result: dict[str, Any]) -> str:
+    fusion = reported_target(result)
     if fusion is None:
         return "–"
     label = f"ASPSCR1 ex{fusion['exon_5p']}::TFE3 ex{fusion['exon_3p']}"
     return label + text.type_phrase(fusion)
 
 
-def render_cohort(items: list[tuple[dict, str]]) -> str:
+def render_cohort(items: list[tuple[dict[str, Any], str]]) -> str:
     """The cohort page: one row per sample, each linking its report (``href`` relative to the
     cohort page)."""
     calls = Counter(r["call"] for r, _ in items)
@@ -431,7 +438,7 @@ def render_cohort(items: list[tuple[dict, str]]) -> str:
             "Reason"]  # fmt: skip
     rows = []
     for r, href in items:
-        fusion = text.reported_target(r)
+        fusion = reported_target(r)
         support = (
             f"{fusion['supporting_fragments']} ({fusion['split_reads']} / "
             f"{fusion['spanning_pairs']})"

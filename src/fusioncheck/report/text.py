@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fusioncheck.genes import GeneModels
+from fusioncheck.model import reported_target
 from fusioncheck.report.interpretation import load as _interp
 from fusioncheck.target import load_target
 
@@ -33,14 +34,6 @@ def refseq(transcript: str | None) -> str | None:
     if not transcript:
         return None
     return transcript.split("/")[0].strip()
-
-
-def reported_target(result: dict[str, Any]) -> dict[str, Any] | None:
-    """The ASPSCR1::TFE3 record a DETECTED call rests on (first passing target record)."""
-    for fusion in result["fusions"]:
-        if fusion["kind"] == "target" and fusion["passed"]:
-            return dict(fusion)
-    return None
 
 
 def other_partner_fusions(result: dict[str, Any], passed_only: bool = True) -> list[dict[str, Any]]:

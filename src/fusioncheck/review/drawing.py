@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pysam
 
@@ -70,7 +71,11 @@ def _mismatches(left: str, right: str, junction: str | None) -> tuple[int, ...]:
 
 
 def _drawn(
-    kind: str, reads: list[pysam.AlignedSegment], fusion: dict, five: Breakend, three: Breakend
+    kind: str,
+    reads: list[pysam.AlignedSegment],
+    fusion: dict[str, Any],
+    five: Breakend,
+    three: Breakend,
 ) -> Drawn:
     if kind == "split":
         for read in reads:
@@ -91,7 +96,9 @@ def _clipped(kind: str, pieces: list[tuple[int, int]], misses: tuple[int, ...]) 
     )
 
 
-def junction_molecules(bam: Path, n: int, fusion: dict, limit: int = LIMIT) -> list[Drawn]:
+def junction_molecules(
+    bam: Path, n: int, fusion: dict[str, Any], limit: int = LIMIT
+) -> list[Drawn]:
     """Up to ``limit`` molecules of record ``n`` (1-based in the JSON's ``fusions``): those
     with a read across the junction first, one fragment per molecule."""
     label = record_label(n, fusion["five_prime_gene"], fusion["three_prime_gene"])
