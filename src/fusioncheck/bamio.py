@@ -302,6 +302,19 @@ def _check_window_records(bam: pysam.AlignmentFile, name: str, window: Window, n
             )
 
 
+def open_fasta(reference: Path) -> pysam.FastaFile:
+    """The genome FASTA, opened, or an :class:`InputError` saying how to make it usable."""
+    if not reference.exists():
+        raise InputError(f"{reference}: reference FASTA not found")
+    try:
+        return pysam.FastaFile(str(reference))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"{reference}: cannot open the reference FASTA ({exc}). It must be plain or "
+            f"bgzip-compressed and indexed: run `samtools faidx {reference}`."
+        ) from exc
+
+
 def check_reference(
     reference: Path,
     contigs: dict[str, int],
@@ -311,16 +324,7 @@ def check_reference(
 ) -> None:
     """The FASTA must hold the target chromosomes under the BAM's names and lengths, and
     (``checksums``: the header's ``@SQ M5`` by contig name) with the same sequence."""
-    if not reference.exists():
-        raise InputError(f"{reference}: reference FASTA not found")
-    try:
-        fasta = pysam.FastaFile(str(reference))
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            f"{reference}: cannot open the reference FASTA ({exc}). It must be plain or "
-            f"bgzip-compressed and indexed: run `samtools faidx {reference}`."
-        ) from exc
-    with fasta:
+    with open_fasta(reference) as fasta:
         lengths = dict(zip(fasta.references, fasta.lengths))
         for chrom in TARGET_CONTIGS:
             name = style.to_bam(chrom)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pysam
 
+from fusioncheck.bamio import open_fasta
 from fusioncheck.errors import InputError
 from fusioncheck.genes import ASSEMBLY_LENGTHS, GeneModels
 
@@ -118,14 +119,7 @@ def ref_bases(
     if reference is None:
         return dict.fromkeys(points, "N")
     lengths = _assembly_lengths(result, models)
-    try:
-        fasta = pysam.FastaFile(str(reference))
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            f"{reference}: cannot open the reference FASTA ({exc}); it must be plain or "
-            f"bgzip-compressed and indexed (`samtools faidx {reference}`)"
-        ) from exc
-    with fasta:
+    with open_fasta(Path(reference)) as fasta:
         held = dict(zip(fasta.references, fasta.lengths))
         for chrom, _ in points:
             if chrom not in held or held[chrom] != lengths.get(chrom, held[chrom]):
