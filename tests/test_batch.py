@@ -156,3 +156,22 @@ def test_header_only_bam_scans(tmp_path: Path) -> None:
     (tmp_path / "s.tsv").write_text(f"sample\tbam\tassay\ne\t{bam}\trna\n")
     assert main(["scan-batch", "--sheet", str(tmp_path / "s.tsv"), "--outdir", str(tmp_path)]) == 0
     assert json.loads((tmp_path / "e.fusioncheck.json").read_text())["call"] == "INDETERMINATE"
+
+
+def test_cohort_page_lists_failed_samples_and_report_refuses_their_records(
+    cohort: Path, capsys
+) -> None:
+    out = cohort / "for_page"
+    main(["scan-batch", "--sheet", str(cohort / "samples.tsv"), "--outdir", str(out)])
+    capsys.readouterr()
+    results = [str(out / f"{s}.fusioncheck.json") for s in ("pos", "broken", "neg")]
+    page = cohort / "cohort.html"
+    assert main(["report", "--cohort", "--out", str(page), *results]) == 0
+    html = page.read_text()
+    assert '<td>broken</td><td><strong class="c-error">ERROR</strong></td>' in html
+    assert "scan failed: " in html and "samtools quickcheck" in html
+    # A failed sample has no report: refused with its own error, nothing written.
+    code = main(["report", str(out / "broken.fusioncheck.json"), "--outdir", str(cohort / "r")])
+    assert code == 1
+    assert "has no result to report: its scan failed" in capsys.readouterr().err
+    assert not (cohort / "r" / "broken.report.html").exists()

@@ -11,14 +11,13 @@ Two files, both rendered from the JSONs (the source of truth), never from the TS
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from fusioncheck.errors import InputError
-from fusioncheck.model import reported_target
+from fusioncheck.model import read_document, reported_target
 from fusioncheck.output import atomic_write, tsv_table
 
 #: Fields of the reported ASPSCR1::TFE3 record copied into the summary.
@@ -123,21 +122,9 @@ def summary_row(result: dict[str, Any]) -> dict[str, object]:
 
 
 def load_results(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
-    """Read the per-sample JSONs, sorted by sample; :class:`InputError` names a bad file."""
-    results = []
-    for path in paths:
-        path = Path(path)
-        try:
-            result = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such result file") from None
-        except (OSError, ValueError) as exc:
-            raise InputError(
-                f"{path}: not a readable fusioncheck result ({exc}); re-run its scan"
-            ) from exc
-        if not isinstance(result, dict) or "sample" not in result or "call" not in result:
-            raise InputError(f"{path}: not a fusioncheck result (no sample/call); re-run its scan")
-        results.append(result)
+    """Read and validate the per-sample JSONs (results and error records), sorted by sample;
+    :class:`InputError` names a bad file."""
+    results = [read_document(path) for path in paths]
     refuse_repeated_samples(r["sample"] for r in results)
     return sorted(results, key=lambda r: r["sample"])
 

@@ -45,11 +45,10 @@ rule report:
         " {params.evidence} {params.reference} {params.lab:q} > {log:q} 2>&1"
 
 
+# Every sample is on the cohort page: failed ones with their error, without a report.
 rule cohort_report:
     input:
-        results=lambda wildcards: expand(
-            "results/scan/{sample}.fusioncheck.json", sample=scanned_ok()
-        ),
+        results=expand("results/scan/{sample}.fusioncheck.json", sample=sorted(SAMPLES)),
         reports=lambda wildcards: expand(
             "results/report/{sample}.report.html", sample=scanned_ok()
         ),
@@ -65,5 +64,7 @@ rule cohort_report:
     resources:
         mem_mb=500,
         runtime=10,
+    params:
+        report_dir="results/report",
     script:
         "../scripts/cohort_report.py"

@@ -64,8 +64,15 @@ def write_sample_report(
 
     HTML and VCF are written first; a missing or failing PDF engine then raises
     :class:`pdf.PdfEngineError`, so the caller can tell the user while the others stay.
-    ``reference`` (the genome FASTA) gives the VCF its REF bases.
+    ``reference`` (the genome FASTA) gives the VCF its REF bases.  An error record (a sample
+    whose scan failed) has no report: :class:`InputError` with its message and fix.
     """
+    if result["call"] == "ERROR":
+        error = result["error"]
+        raise InputError(
+            f"sample {result['sample']} has no result to report: its scan failed "
+            f"({error['message']}). {error['fix']}"
+        )
     models = genes.load(result["build"])
     paths = output_paths(result, outdir)
     reads = supporting_reads(result, evidence_bam) if evidence_bam else None

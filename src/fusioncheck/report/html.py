@@ -428,6 +428,14 @@ def _junction_label(result: dict[str, Any]) -> str:
     return label + text.type_phrase(fusion)
 
 
+def _error_row(r: dict[str, Any], columns: int) -> str:
+    """A sample whose scan failed: no report to link, its error and the fix in the reason."""
+    error = r["error"]
+    cells = [r["sample"], Markup('<strong class="c-error">ERROR</strong>')]
+    cells += ["–"] * (columns - 3) + [f"scan failed: {error['message']} Fix: {error['fix']}"]
+    return "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>"
+
+
 def render_cohort(items: list[tuple[dict[str, Any], str]]) -> str:
     """The cohort page: one row per sample, each linking its report (``href`` relative to the
     cohort page)."""
@@ -438,6 +446,9 @@ def render_cohort(items: list[tuple[dict[str, Any], str]]) -> str:
             "Reason"]  # fmt: skip
     rows = []
     for r, href in items:
+        if r["call"] == "ERROR":
+            rows.append(_error_row(r, len(head)))
+            continue
         fusion = reported_target(r)
         support = (
             f"{fusion['supporting_fragments']} ({fusion['split_reads']} / "
