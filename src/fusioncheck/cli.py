@@ -137,6 +137,13 @@ def _add_scan_assay(p: argparse.ArgumentParser) -> None:
         "outer read ends",
     )
     p.add_argument(
+        "--umi-separator",
+        default="_",
+        metavar="C",
+        help="with --umi name: the character before the UMI at the end of the read name "
+        "(default '_', as umi_tools writes it)",
+    )
+    p.add_argument(
         "--target",
         default="ASPSCR1_TFE3",
         help="the fusion to look for: a bundled target (resources/targets/NAME) or the path "
@@ -166,6 +173,7 @@ def _run_scan(args: argparse.Namespace, argv: Sequence[str]) -> int:
         targets=args.targets,
         tumour_content=args.tumour_content,
         umi=args.umi,
+        umi_separator=args.umi_separator,
         target=args.target,
     )
     evidence = None

@@ -19,7 +19,7 @@ import pysam
 
 from fusioncheck.bamio import open_fasta
 from fusioncheck.errors import InputError
-from fusioncheck.genes import ASSEMBLY_LENGTHS, GeneModels
+from fusioncheck.genes import ASSEMBLY_LENGTHS, ContigStyle, GeneModels
 
 INFO_LINES = (
     ("SVTYPE", "1", "String", "Type of structural variant"),
@@ -81,10 +81,6 @@ def bnd_alt(
     return f"{ref}{mate}" if own_below else f"{mate}{ref}"
 
 
-def _contig_name(chrom: str, style: str) -> str:
-    return chrom if style == "chr" else chrom.removeprefix("chr")
-
-
 def _v43_header() -> pysam.VariantHeader:
     """An empty VCFv4.3 header.  pysam's VariantHeader() is fixed at 4.2 and its version is
     read-only, but a header parsed from text keeps the version it was given."""
@@ -101,7 +97,7 @@ _COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 def _assembly_lengths(result: dict[str, Any], models: GeneModels) -> dict[str, int]:
     """Contig lengths of the result's build, in the result's contig naming."""
     return {
-        _contig_name(c, result["contig_style"]): n
+        ContigStyle(result["contig_style"]).to_bam(c): n
         for c, n in ASSEMBLY_LENGTHS[models.build].items()
     }
 

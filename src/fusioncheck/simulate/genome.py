@@ -45,7 +45,7 @@ def parse_locus(text: str, build: str) -> tuple[str, int] | None:
     if ":" not in text:
         return None
     chrom, _, pos = text.partition(":")
-    chrom = chrom if chrom.startswith("chr") else "chr" + chrom
+    chrom = ContigStyle("plain").from_bam(chrom)
     try:
         position = int(pos.replace(",", ""))
     except ValueError:
