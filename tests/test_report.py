@@ -865,3 +865,23 @@ def test_the_browser_checks_catch_a_leaking_page(tmp_path, browser):
     page = browser.open(bad)
     assert any("ran" in p for p in page.console_problems())
     assert "http://127.0.0.1:9/x.png" in page.requests()
+
+
+def test_report_states_design_tumour_content_cautions_and_unmatched_clips():
+    doc = not_detected()
+    doc["design"] = "amp"
+    doc["sensitivity"].update(tumour_content=0.3, required_fraction=0.15, sides_assessed=["3p"])
+    doc["filters_disabled"] = ["read_through"]
+    doc["warnings"] = ["3 reads had a malformed tag, first: read r1 at chr17:5: SA entry 'x'"]
+    doc["qc"].update(unmatched_soft_clips=7, unmatched_junction_clips=4,
+                     molecule_identity="UMI (RX tag)")  # fmt: skip
+    validate(doc)
+    page = _visible_text(report_html.render_sample(doc, genes.load("GRCh38")))
+    assert "Assay design anchored multiplex PCR" in page
+    assert "Tumour content (pathologist) 30%" in page
+    assert "Sides assessed 3' partner" in page
+    assert "Fraction a negative must see 15.0%" in page
+    assert "PCR copies told apart by UMI (RX tag)" in page
+    assert "Reads soft-clipped by unknown sequence 7 (4 at a junction exon edge)" in page
+    assert "Filter switched off by the configuration: read_through." in page
+    assert "Warning: 3 reads had a malformed tag" in page

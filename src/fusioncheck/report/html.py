@@ -106,11 +106,37 @@ def _p(content: object, cls: str | None = None) -> Markup:
 # --- sections ---------------------------------------------------------------------------------
 
 
+DESIGN_NAMES = {
+    "wts": "whole transcriptome",
+    "amp": "anchored multiplex PCR",
+    "rna_capture": "hybrid-capture RNA panel",
+    "dna_capture": "hybrid-capture DNA panel",
+}
+
+
+def _sides(sides: list[str] | None) -> str:
+    names = {"5p": "5' partner", "3p": "3' partner"}
+    return " and ".join(names[s] for s in sides) if sides else "–"
+
+
+def _cautions(r: dict[str, Any]) -> list[Markup]:
+    """Disabled filters and warnings: what the reader must know before relying on the call."""
+    items = [f"Filter switched off by the configuration: {name}." for name in
+             r.get("filters_disabled", [])]  # fmt: skip
+    items += [f"Warning: {w}." for w in r.get("warnings", [])]
+    if not items:
+        return []
+    return [Markup("<h3>Cautions</h3>"), *(_p(i, "caution") for i in items)]
+
+
 def _sample_rows(r: dict[str, Any]) -> list[tuple[str, object]]:
     checksum = r["input"]["checksum"]
     return [
         ("Sample", r["sample"]),
         ("Assay", text.ASSAY_NAMES.get(r["assay"], r["assay"])),
+        ("Assay design", DESIGN_NAMES.get(r.get("design", ""), r.get("design") or "–")),
+        ("Tumour content (pathologist)", "not given" if r["sensitivity"].get("tumour_content")
+         is None else f"{r['sensitivity']['tumour_content']:.0%}"),
         ("Analysis date", r["run"].get("finished") or r["run"].get("started")),
         ("Software", f"fusioncheck {r['tool']['version']} (report {__version__})"),
         ("Genome build", f"{r['build']} (contig names: {r['contig_style']})"),
@@ -205,6 +231,7 @@ def _evidence_body(r: dict[str, Any]) -> Markup:
         if frows
         else _p("No filter counts were recorded.")
     )
+    body += _cautions(r)
 
     qc, sens = r["qc"], r["sensitivity"]
     reads = ", ".join(f"{g} {n:,}" for g, n in qc["reads_in_windows"].items()) or "none"
@@ -221,6 +248,12 @@ def _evidence_body(r: dict[str, Any]) -> Markup:
          f" / {text.fmt_number(sens['informative_fragments_3p'])}"),
         ("Detectable fusion fraction (95%)", "–" if df is None else f"{df * 100:.1f}%"),
         ("Minimum supporting fragments", sens["min_support"]),
+        ("Sides assessed", _sides(sens.get("sides_assessed"))),
+        ("Fraction a negative must see", f"{sens['required_fraction'] * 100:.1f}%"
+         if "required_fraction" in sens else "–"),
+        ("PCR copies told apart by", qc.get("molecule_identity", "–")),
+        ("Reads soft-clipped by unknown sequence", f"{qc.get('unmatched_soft_clips', 0):,} "
+         f"({qc.get('unmatched_junction_clips', 0):,} at a junction exon edge)"),
         ("Sensitivity", sens["statement"]),
         ("Reciprocal TFE3::ASPSCR1", f"{r['reciprocal']['status'].replace('_', ' ')} "
          f"({r['reciprocal']['fragments']} fragments)"),
