@@ -271,6 +271,80 @@ class Filler:
             pending = recs[cut:]
 
 
+    def starts(self, ref: int, starts: np.ndarray, sim: list[tuple[int, bytes]], out) -> None:
+        """Write filler pairs starting at the sorted ``starts`` on ``ref``, with the simulator's
+        records (``(pos, raw)``, sorted) merged into the stream at their place."""
+        pending = np.zeros(0, dtype=RECORD_FIELDS)
+        sim_pos = np.array([pos for pos, _ in sim], dtype=np.int64)
+        done = 0  # simulator records written
+        for i in range(0, max(len(starts), 1), BLOCK_FRAGMENTS):
+            block = starts[i : i + BLOCK_FRAGMENTS]
+            last = i + BLOCK_FRAGMENTS >= len(starts)
+            recs = np.concatenate([pending, self.fragments(block)])
+            recs = recs[np.argsort(recs["pos"], kind="stable")]
+            cut = len(recs) if last else np.searchsorted(recs["pos"], starts[i + BLOCK_FRAGMENTS])
+            rows, pending = recs[:cut], recs[cut:]
+            raw = self.encode(rows, ref)
+            width = len(raw) // max(1, len(rows))
+            # Simulator records before the next block's first start go in this block.
+            upto = len(sim) if last else int(np.searchsorted(sim_pos, rows["pos"][-1], "right"))
+            at = np.searchsorted(rows["pos"], sim_pos[done:upto], "right")
+            prev = 0
+            for k, j in enumerate(at):
+                out.write(raw[prev * width : j * width])
+                out.write(sim[done + k][1])
+                prev = j
+            out.write(raw[prev * width :])
+            done = upto
+
+
+def panel_starts(rng, spans: list[tuple[int, int]], n: int) -> np.ndarray:
+    """``n`` sorted fragment starts, uniform over the bases of ``spans`` (0-based, half-open)."""
+    lengths = np.array([hi - lo for lo, hi in spans], dtype=np.int64)
+    offsets = np.sort(rng.integers(0, lengths.sum(), n))
+    edges = np.concatenate([[0], np.cumsum(lengths)])
+    which = np.searchsorted(edges, offsets, "right") - 1
+    return np.array([lo for lo, _ in spans], dtype=np.int64)[which] + offsets - edges[which]
+
+
+def build_panel(
+    sim_bam: Path, out_bam: Path, window_reads: int, rna: bool, seed: int,
+    spans: dict[str, list[tuple[int, int]]], mean: int, sd: int, level: int = 1,
+) -> None:  # fmt: skip
+    """A panel-depth BAM: the simulator's records plus filler pairs whose starts are uniform
+    over ``spans`` (per chromosome: exons for an RNA panel, whole windows for DNA tiling), up
+    to about ``window_reads`` records in all; nothing elsewhere, no unmapped tail."""
+    text, refs, records = read_raw_bam(sim_bam)
+    names = {name: i for i, (name, _) in enumerate(refs)}
+    filler = Filler(seed, b"simulated", rna, mean, sd)
+    pairs = max(0, window_reads - len(records)) // 2
+    total = sum(hi - lo for s in spans.values() for lo, hi in s)
+    per_chrom = {c: pairs * sum(hi - lo for lo, hi in s) // total for c, s in spans.items()}
+    by_ref: dict[int, list[tuple[int, bytes]]] = {}
+    for ref, pos, raw in records:
+        by_ref.setdefault(ref, []).append((pos, raw))
+    tmp = out_bam.with_name(f".{out_bam.name}.tmp")
+    with open(tmp, "wb") as handle:
+        bgzip = subprocess.Popen(
+            ["bgzip", "-@", "2", "-l", str(level), "-c"], stdin=subprocess.PIPE, stdout=handle
+        )
+        out = bgzip.stdin
+        assert out is not None
+        out.write(raw_header(text, refs))
+        for ref, (name, _) in enumerate(refs):
+            sim = by_ref.get(ref, [])
+            if name in spans:
+                filler.starts(ref, panel_starts(filler.rng, spans[name], per_chrom[name]), sim, out)
+            else:
+                out.write(b"".join(raw for _, raw in sim))
+        out.write(b"".join(raw for _, raw in by_ref.get(-1, [])))
+        out.close()
+        if bgzip.wait() != 0:
+            sys.exit("bgzip failed")
+    tmp.rename(out_bam)
+    subprocess.run(["samtools", "index", str(out_bam)], check=True)
+
+
 def build(
     sim_bam: Path, out_bam: Path, pairs: int, rna: bool, seed: int, windows: dict, mean: int,
     sd: int, bgzip_threads: int = 2, level: int = 6,
