@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pysam
@@ -20,6 +21,7 @@ from fusioncheck.target import Partner, Target
 
 _SPLICE = 3  # CIGAR N
 _PAIRED, _PROPER, _MATE_UNMAPPED, _DUPLICATE = 0x1, 0x2, 0x8, 0x400
+_PAIR_BITS, _PROPER_PAIR = _PAIRED | _PROPER | _MATE_UNMAPPED, _PAIRED | _PROPER
 _ExonKey = tuple[str, int]  # (gene, exon number)
 
 
@@ -93,6 +95,7 @@ class Coverage:
         # Reads with disabled filters may repeat a name (secondary records): keep every name.
         self._keep_names = "secondary" in t.disabled_filters
         self._closers_before = -1
+        self._min_mapq = t.min_mapq
         edges = _junction_edges(target, models, t.junction_window)
         self._genes = {p.gene: _gene(models, p, edges) for p in target.partners}
 
@@ -110,16 +113,12 @@ class Coverage:
         if flag & _DUPLICATE:
             tally.duplicates += 1
             return
-        if read.mapping_quality < self.t.min_mapq:
+        if read.mapping_quality < self._min_mapq:
             return
-        if flag & _PAIRED:
-            tally.paired = True
+        tally.paired = tally.paired or bool(flag & _PAIRED)
         start = read.reference_start
-        g = self._genes[gene]
-        lo, hi = bisect_left(g.ends, start + 1), bisect_right(g.starts, start + length)
-        if lo < hi:
-            self._add_exons(g, read, flag, [(start, start + length)], lo, hi)
-        self._add_introns(g, read, flag, start + 1, start + length)
+        end = start + length
+        self._add_blocks(self._genes[gene], read, flag, ((start, end),), start + 1, end)
 
     def add(self, gene: str, read: pysam.AlignedSegment) -> None:
         """One primary or supplementary alignment from ``gene``'s window."""
@@ -131,52 +130,47 @@ class Coverage:
         if read.is_duplicate:
             tally.duplicates += 1
             return
-        if read.mapping_quality < self.t.min_mapq:
+        if read.mapping_quality < self._min_mapq:
             return
         if any(op == _SPLICE for op, _ in read.cigartuples or ()):
             tally.spliced += 1
-        if read.is_paired:
-            tally.paired = True
+        tally.paired = tally.paired or read.is_paired
         first, last = read.reference_start + 1, read.reference_end or read.reference_start
-        g = self._genes[gene]
-        lo, hi = bisect_left(g.ends, first), bisect_right(g.starts, last)
-        if lo < hi:
-            self._add_exons(g, read, read.flag, read.get_blocks(), lo, hi)
-        self._add_introns(g, read, read.flag, first, last)
+        self._add_blocks(self._genes[gene], read, read.flag, read.get_blocks(), first, last)
 
-    def _add_exons(
+    def _add_blocks(
         self,
         g: _Gene,
         read: pysam.AlignedSegment,
         flag: int,
-        blocks: list[tuple[int, int]],
-        lo: int,
-        hi: int,
+        blocks: Sequence[tuple[int, int]],
+        first: int,
+        last: int,
     ) -> None:
-        """Exons ``lo:hi`` of ``g`` overlap the read's span; count those its blocks touch."""
+        """Exons and junction edges the aligned ``blocks`` (0-based, half-open) of a read of
+        ``g`` cover, and junction introns its span ``first..last`` (1-based) covers."""
         tally = self.tally
-        name = str(read.query_name)
-        for i in range(lo, hi):
-            exon = g.exons[i]
-            if len(blocks) != 1 and not _overlaps(blocks, exon.start, exon.end):
-                continue
-            key = g.keys[i]
-            self._count_fragment(key, name, read, flag)
-            tally.exon_bases[key] += sum(
-                max(0, min(b_end, exon.end) - max(b_start + 1, exon.start) + 1)
-                for b_start, b_end in blocks
-            )
-            edge = g.edges[i]
+        bases: dict[int, int] = {}  # exon index -> aligned bases on it
+        for b_start, b_end in blocks:
+            for i in range(bisect_left(g.ends, b_start + 1), bisect_right(g.starts, b_end)):
+                exon = g.exons[i]
+                overlap = min(b_end, exon.end) - max(b_start + 1, exon.start) + 1
+                bases[i] = bases.get(i, 0) + overlap
+        for i, n in bases.items():
+            key, edge = g.keys[i], g.edges[i]
+            self._count_fragment(key, read, flag)
+            tally.exon_bases[key] += n
             if edge is not None and _overlaps(blocks, *edge):
                 tally.junction_molecules[key].add(self.molecules.key(read))
+        if first <= g.intron_span[1]:
+            self._add_introns(g, read, flag, first, last)
 
-    def _count_fragment(
-        self, key: _ExonKey, name: str, read: pysam.AlignedSegment, flag: int
-    ) -> None:
+    def _count_fragment(self, key: _ExonKey, read: pysam.AlignedSegment, flag: int) -> None:
         """Count the read's fragment on an exon once, holding its name only until its mate
         (a later record) has been seen."""
+        name = str(read.query_name)
         pending = self.tally.pending[key]
-        if self._keep_names:
+        if self._keep_names:  # one name may come back in any record: hold every name
             if name not in pending:
                 self.tally.exon_fragments[key] += 1
                 pending[name] = -1
@@ -184,15 +178,19 @@ class Coverage:
         if pending.pop(name, None) is not None:
             return  # the mate already counted this fragment here
         self.tally.exon_fragments[key] += 1
-        if not flag & _PAIRED or flag & _MATE_UNMAPPED:
-            return
+        if flag & _PAIRED and not flag & _MATE_UNMAPPED:
+            self._expect_mate(key, read)
+
+    def _expect_mate(self, key: _ExonKey, read: pysam.AlignedSegment) -> None:
+        """A fragment was counted on an exon from this read: hold its name if the mate is to
+        come, or note it if the mate was in an earlier chunk."""
         if read.next_reference_id != read.reference_id:
             return
         mate = read.next_reference_start
         if mate >= read.reference_start:
-            pending[name] = mate
+            self.tally.pending[key][str(read.query_name)] = mate
         elif mate < self._closers_before:
-            self.tally.closers.append((key, name))
+            self.tally.closers.append((key, str(read.query_name)))
 
     def _add_introns(
         self, g: _Gene, read: pysam.AlignedSegment, flag: int, first: int, last: int
@@ -227,9 +225,13 @@ class Coverage:
         for key, names in self.tally.pending.items():
             self.tally.pending[key] = {n: m for n, m in names.items() if m >= position}
 
-    def end_window(self) -> None:
-        """No read of this window's gene comes later."""
-        self.tally.pending.clear()
+    def end_chunk(self, end: int | None) -> None:
+        """Reads from here on start at or after 0-based ``end`` (None: no read of this window's
+        gene comes later)."""
+        if end is None:
+            self.tally.pending.clear()
+        else:
+            self.prune(end)
 
     # -- summaries ---------------------------------------------------------------------------
 
@@ -338,6 +340,6 @@ def _gene(models: GeneModels, p: Partner, edges: dict[_ExonKey, tuple[int, int]]
     )
 
 
-def _overlaps(blocks: list[tuple[int, int]], start: int, end: int) -> bool:
+def _overlaps(blocks: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     """Do 0-based half-open ``blocks`` overlap the 1-based closed ``start..end``?"""
     return any(b_start < end and b_end >= start for b_start, b_end in blocks)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pysam
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 _PAIRED, _PROPER, _UNMAPPED, _MATE_UNMAPPED = 0x1, 0x2, 0x4, 0x8
 _SUPPLEMENTARY = 0x800
+#: Paired, properly paired, mate unmapped: a pair is discordant if only the first is set.
+_PAIR_BITS = _PAIRED | _PROPER | _MATE_UNMAPPED
 _SOFT_CLIP = 4
 _ONE_BLOCK = (0, 7, 8)  # M, =, X: a CIGAR of one of these is a single aligned block
 _PRUNE_EVERY = 1 << 16  # reads between clean-ups of the coverage's fragments in flight
@@ -109,56 +111,54 @@ def read_chunk(
     evidence: Callable[[pysam.AlignedSegment], None],
     removed: Counter[str],
 ) -> None:
-    """Feed the chunk's reads to ``coverage`` and those that can be evidence to ``evidence``."""
+    """Feed the chunk's reads to ``coverage`` and those that can be evidence to ``evidence``.
+    The per-read loop of the whole scan: every test here is paid by every read."""
     mask, anchor, gene = read_flag_mask(t), t.min_anchor, chunk.window.gene
+    add, add_simple = coverage.add, coverage.add_simple
     coverage.start_chunk(-1 if chunk.first else chunk.start)
-    n = 0
-    for read in _in_order(bam, inp, chunk):
-        n += 1
+    before = -1 if chunk.first else chunk.start  # reads starting earlier: the last chunk's
+    last = n = 0
+    for read in bam.fetch(inp.style.to_bam(chunk.window.chrom), chunk.start, chunk.end):
+        start = read.reference_start
+        if start < last:
+            raise _out_of_order(inp, read)
+        last = start
         flag = read.flag
-        if flag & mask:
-            removed[_flag_filter(flag & mask)] += 1
+        if start < before or flag & mask:
+            if start >= before:
+                removed[_flag_filter(flag & mask)] += 1
             continue
-        if flag & (_UNMAPPED | _SUPPLEMENTARY):  # no coverage: evidence only
+        if flag & (_UNMAPPED | _SUPPLEMENTARY):  # evidence only, no coverage
             evidence(read)
             continue
         cigar = read.cigartuples
-        if not cigar or _can_be_evidence(read, flag, cigar, anchor):
-            evidence(read)
         if cigar and len(cigar) == 1 and cigar[0][0] in _ONE_BLOCK:
-            coverage.add_simple(gene, read, flag, cigar[0][1])
+            if flag & _PAIR_BITS == _PAIRED or read.has_tag("SA"):  # discordant, or split
+                evidence(read)
+            add_simple(gene, read, flag, cigar[0][1])
         else:
-            coverage.add(gene, read)
+            if not cigar or _can_be_evidence(read, flag, cigar, anchor):
+                evidence(read)
+            add(gene, read)
+        n += 1
         if not n % _PRUNE_EVERY:
-            coverage.prune(read.reference_start)
-    if chunk.last:
-        coverage.end_window()
-    else:
-        coverage.prune(chunk.end)
-    log.debug("read %d alignments from %s:%d-%d", n, chunk.window.gene, chunk.start, chunk.end)
+            coverage.prune(start)
+    coverage.end_chunk(None if chunk.last else chunk.end)
+    log.debug("read %d alignments from %s:%d-%d", n, gene, chunk.start, chunk.end)
 
 
-def _in_order(bam: pysam.AlignmentFile, inp: AlignmentInput, chunk: Chunk) -> Iterator:
-    """The chunk's reads, checking the coordinate order the index promises."""
-    last = -1
-    contig = inp.style.to_bam(chunk.window.chrom)
-    for read in bam.fetch(contig, chunk.start, chunk.end):
-        start = read.reference_start
-        if start < last:
-            raise InputError(
-                f"{inp.path}: reads are out of order at {read.reference_name}:{start + 1}; the "
-                "index does not match the file. Re-sort and re-index it (`samtools sort` then "
-                "`samtools index`)."
-            )
-        last = start
-        if start >= chunk.start or chunk.first:
-            yield read
+def _out_of_order(inp: AlignmentInput, read: pysam.AlignedSegment) -> InputError:
+    return InputError(
+        f"{inp.path}: reads are out of order at {read.reference_name}:"
+        f"{read.reference_start + 1}; the index does not match the file. Re-sort and re-index "
+        "it (`samtools sort` then `samtools index`)."
+    )
 
 
 def _can_be_evidence(read: pysam.AlignedSegment, flag: int, cigar: list, anchor: int) -> bool:  # type: ignore[type-arg]
     """Can a mapped primary alignment be evidence: a discordant pair, a soft clip long enough
     to place, or an SA tag?  (What :class:`EvidenceCollector` ignores, cheapest test first.)"""
-    if flag & _PAIRED and not flag & (_PROPER | _MATE_UNMAPPED):
+    if flag & _PAIR_BITS == _PAIRED:
         return True
     op, length = cigar[0]
     if op == _SOFT_CLIP and length >= anchor:
