@@ -270,7 +270,6 @@ class Filler:
             out.write(self.encode(recs[:cut], ref))
             pending = recs[cut:]
 
-
     def starts(self, ref: int, starts: np.ndarray, sim: list[tuple[int, bytes]], out) -> None:
         """Write filler pairs starting at the sorted ``starts`` on ``ref``, with the simulator's
         records (``(pos, raw)``, sorted) merged into the stream at their place."""
@@ -315,7 +314,6 @@ def build_panel(
     over ``spans`` (per chromosome: exons for an RNA panel, whole windows for DNA tiling), up
     to about ``window_reads`` records in all; nothing elsewhere, no unmapped tail."""
     text, refs, records = read_raw_bam(sim_bam)
-    names = {name: i for i, (name, _) in enumerate(refs)}
     filler = Filler(seed, b"simulated", rna, mean, sd)
     pairs = max(0, window_reads - len(records)) // 2
     total = sum(hi - lo for s in spans.values() for lo, hi in s)
