@@ -20,9 +20,10 @@ from fusioncheck.molecules import MoleculeKeys
 from fusioncheck.target import Partner, Target
 
 _SPLICE = 3  # CIGAR N
-_PAIRED, _PROPER, _MATE_UNMAPPED, _DUPLICATE = 0x1, 0x2, 0x8, 0x400
+_PAIRED, _PROPER, _MATE_UNMAPPED, _DUPLICATE, _SUPPLEMENTARY = 0x1, 0x2, 0x8, 0x400, 0x800
 _PAIR_BITS, _PROPER_PAIR = _PAIRED | _PROPER | _MATE_UNMAPPED, _PAIRED | _PROPER
 _ExonKey = tuple[str, int]  # (gene, exon number)
+_FOREVER = 1 << 62  # a mate start no read reaches: held until the end of the window
 
 
 @dataclass
@@ -46,17 +47,29 @@ class Tally:
     pending: defaultdict[_ExonKey, dict[str, int]] = field(
         default_factory=lambda: defaultdict(dict)
     )
-    #: Reads counted on an exon whose mate starts in an earlier chunk (chunked reading).
-    closers: list[tuple[_ExonKey, str]] = field(default_factory=list)
+    #: Per exon, fragments with a split read (SA or supplementary records), held for the window.
+    held: defaultdict[_ExonKey, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: Per gene, names of split reads seen (whether or not on an exon).
+    split: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def merge(self, later: Tally) -> None:
-        """Add the counts of the next chunk; a fragment with a read on each side of the chunk
-        boundary, counted on both sides, counts once."""
-        for key, name in later.closers:
-            if self.pending[key].pop(name, None) is not None:
-                self.exon_fragments[key] -= 1
+        """Add the counts of the next chunk of the same windows.  A fragment counted in both
+        (a read on each side of the boundary) was held by both: it counts once."""
         for key, names in later.pending.items():
-            self.pending[key].update(names)
+            pending, held = self.pending[key], self.held.get(key, set())
+            for name, mate in names.items():
+                if pending.pop(name, None) is not None or name in held:
+                    self.exon_fragments[key] -= 1
+                else:
+                    pending[name] = mate
+        for key, held_names in later.held.items():
+            waiting, kept = self.pending[key], self.held[key]
+            for name in held_names:
+                if waiting.pop(name, None) is not None or name in kept:
+                    self.exon_fragments[key] -= 1
+            kept |= held_names
+        for gene, split_names in later.split.items():
+            self.split[gene] |= split_names
         self.reads.update(later.reads)
         self.lengths.update(later.lengths)
         self.duplicates += later.duplicates
@@ -94,7 +107,7 @@ class Coverage:
         self.tally = Tally(Counter({p.gene: 0 for p in target.partners}))
         # Reads with disabled filters may repeat a name (secondary records): keep every name.
         self._keep_names = "secondary" in t.disabled_filters
-        self._closers_before = -1
+        self._chunk_start = -1
         self._min_mapq = t.min_mapq
         edges = _junction_edges(target, models, t.junction_window)
         self._genes = {p.gene: _gene(models, p, edges) for p in target.partners}
@@ -104,10 +117,15 @@ class Coverage:
         keys = MoleculeKeys(self.molecules.mode, self.molecules.separator)
         return Coverage(self.target, self.models, self.t, keys)
 
-    def add_simple(self, gene: str, read: pysam.AlignedSegment, flag: int, length: int) -> None:
+    def add_simple(
+        self, gene: str, read: pysam.AlignedSegment, flag: int, length: int, split: bool
+    ) -> None:
         """:meth:`add` for a primary alignment whose CIGAR is one aligned block of ``length``
-        (most reads): the same counts from the flag and positions alone."""
+        (most reads; ``split``: it has an SA tag): the same counts from the flag and
+        positions alone."""
         tally = self.tally
+        if split:
+            tally.split[gene].add(str(read.query_name))
         tally.reads[gene] += 1
         tally.lengths[length] += 1
         if flag & _DUPLICATE:
@@ -122,7 +140,12 @@ class Coverage:
 
     def add(self, gene: str, read: pysam.AlignedSegment) -> None:
         """One primary or supplementary alignment from ``gene``'s window."""
-        if read.is_unmapped or read.is_supplementary:
+        if read.is_unmapped:
+            return
+        if read.is_supplementary or read.has_tag("SA"):
+            self.tally.split[gene].add(str(read.query_name))
+        if read.is_supplementary:
+            self._add_supplementary(gene, read)
             return
         tally = self.tally
         tally.reads[gene] += 1
@@ -138,6 +161,14 @@ class Coverage:
         first, last = read.reference_start + 1, read.reference_end or read.reference_start
         self._add_blocks(self._genes[gene], read, read.flag, read.get_blocks(), first, last)
 
+    def _add_supplementary(self, gene: str, read: pysam.AlignedSegment) -> None:
+        """Exon coverage only: a splice-unaware aligner (BWA-MEM on RNA) writes a read across
+        an exon junction as a primary and a supplementary record, and the part that touches a
+        junction exon's edge is often the supplementary one."""
+        if read.is_duplicate or read.mapping_quality < self._min_mapq:
+            return
+        self._add_blocks(self._genes[gene], read, read.flag, read.get_blocks(), 0, -1)
+
     def _add_blocks(
         self,
         g: _Gene,
@@ -148,7 +179,7 @@ class Coverage:
         last: int,
     ) -> None:
         """Exons and junction edges the aligned ``blocks`` (0-based, half-open) of a read of
-        ``g`` cover, and junction introns its span ``first..last`` (1-based) covers."""
+        ``g`` cover, and junction introns its span ``first..last`` (1-based; none if empty)."""
         tally = self.tally
         bases: dict[int, int] = {}  # exon index -> aligned bases on it
         for b_start, b_end in blocks:
@@ -162,35 +193,42 @@ class Coverage:
             tally.exon_bases[key] += n
             if edge is not None and _overlaps(blocks, *edge):
                 tally.junction_molecules[key].add(self.molecules.key(read))
-        if first <= g.intron_span[1]:
+        if 0 < first <= g.intron_span[1]:
             self._add_introns(g, read, flag, first, last)
 
     def _count_fragment(self, key: _ExonKey, read: pysam.AlignedSegment, flag: int) -> None:
-        """Count the read's fragment on an exon once, holding its name only until its mate
-        (a later record) has been seen."""
+        """Count the read's fragment on an exon once.  A plain pair has two records: the name
+        is held until the mate has been seen.  A split read (SA tag, supplementary records)
+        has more, anywhere in the window: its fragment's name is held for the window."""
         name = str(read.query_name)
-        pending = self.tally.pending[key]
+        tally = self.tally
+        pending = tally.pending[key]
         if self._keep_names:  # one name may come back in any record: hold every name
             if name not in pending:
-                self.tally.exon_fragments[key] += 1
-                pending[name] = -1
+                tally.exon_fragments[key] += 1
+                pending[name] = _FOREVER
             return
-        if pending.pop(name, None) is not None:
-            return  # the mate already counted this fragment here
-        self.tally.exon_fragments[key] += 1
+        held = tally.held.get(key)
+        if name in tally.split[key[0]]:
+            if not (held and name in held) and pending.pop(name, None) is None:
+                tally.exon_fragments[key] += 1
+            tally.held[key].add(name)
+            return
+        if (held and name in held) or pending.pop(name, None) is not None:
+            return  # another record of the fragment counted it here
+        tally.exon_fragments[key] += 1
         if flag & _PAIRED and not flag & _MATE_UNMAPPED:
-            self._expect_mate(key, read)
+            self._expect_mate(pending, name, read)
 
-    def _expect_mate(self, key: _ExonKey, read: pysam.AlignedSegment) -> None:
-        """A fragment was counted on an exon from this read: hold its name if the mate is to
-        come, or note it if the mate was in an earlier chunk."""
-        if read.next_reference_id != read.reference_id:
-            return
+    def _expect_mate(self, pending: dict[str, int], name: str, read: pysam.AlignedSegment) -> None:
+        """A fragment was counted on an exon from this read: hold its name while another
+        record of it may come (the mate; a supplementary record of a mate elsewhere), or
+        for the merge if the mate was in an earlier chunk."""
         mate = read.next_reference_start
-        if mate >= read.reference_start:
-            self.tally.pending[key][str(read.query_name)] = mate
-        elif mate < self._closers_before:
-            self.tally.closers.append((key, str(read.query_name)))
+        if read.next_reference_id != read.reference_id or mate < self._chunk_start:
+            pending[name] = _FOREVER
+        elif mate >= read.reference_start:
+            pending[name] = mate
 
     def _add_introns(
         self, g: _Gene, read: pysam.AlignedSegment, flag: int, first: int, last: int
@@ -212,10 +250,10 @@ class Coverage:
 
     # -- chunks --------------------------------------------------------------------------------
 
-    def start_chunk(self, closers_before: int) -> None:
-        """Reads from here on start at or after 0-based ``closers_before`` (-1: the start of a
-        window); a read whose mate starts before it is noted for :meth:`Tally.merge`."""
-        self._closers_before = closers_before
+    def start_chunk(self, chunk_start: int) -> None:
+        """Reads from here on start at or after 0-based ``chunk_start`` (-1: a whole window);
+        a read whose mate starts before it is held for :meth:`Tally.merge`."""
+        self._chunk_start = chunk_start
 
     def prune(self, position: int) -> None:
         """Reads from here on start at or after 0-based ``position``: forget fragments whose
@@ -230,6 +268,8 @@ class Coverage:
         gene comes later)."""
         if end is None:
             self.tally.pending.clear()
+            self.tally.held.clear()
+            self.tally.split.clear()
         else:
             self.prune(end)
 

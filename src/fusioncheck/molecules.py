@@ -10,6 +10,7 @@ UMIs that differ by a sequencing error are merged when support is counted (:func
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Literal
@@ -19,6 +20,8 @@ import pysam
 UmiMode = Literal["auto", "RX", "MI", "name", "none"]
 UMI_MODES: tuple[UmiMode, ...] = ("auto", "RX", "MI", "name", "none")
 _PAIRED, _MATE_UNMAPPED, _REVERSE, _MATE_REVERSE = 0x1, 0x8, 0x10, 0x20
+_SUPPLEMENTARY = 0x800
+_UMI = re.compile(r"[ACGTN]+(?:[-+][ACGTN]+)*")
 
 
 class MoleculeKeys:
@@ -48,7 +51,10 @@ class MoleculeKeys:
         if mode == "name":
             name = str(read.query_name)
             if self.separator in name:
-                return name.rsplit(self.separator, 1)[1]
+                umi = name.rsplit(self.separator, 1)[1]
+                # Only bases (a duplex pair joined by - or +) are a UMI: the tail of a name
+                # like "run_0001" is not, and counting it would make every read a molecule.
+                return umi if _UMI.fullmatch(umi) else None
         return None
 
     @property
@@ -63,18 +69,32 @@ class MoleculeKeys:
 
 def _outer_ends(read: pysam.AlignedSegment) -> str:
     """Both reads' leftmost positions and strands, in a mate-independent order
-    (``ref:pos:reverse``, e.g. ``1:100:False|1:300:True``).  Built from the flag and four
-    integers: this runs for every read at a junction edge."""
+    (``ref:pos:reverse``, e.g. ``1:100:False|1:300:True``).  A supplementary record stands for
+    its read's primary (the first SA entry, by the SAM convention), so both parts of a split
+    read give the same key.  Built from the flag and four integers: this runs for every read
+    at a junction edge."""
     if read.reference_id < 0:
         # A wholly unmapped pair has no ends to compare: its copies share their sequence.
         return "seq:" + str(read.query_sequence)
     flag = read.flag
-    own = (read.reference_id, read.reference_start, bool(flag & _REVERSE))
+    own = _primary_position(read) if flag & _SUPPLEMENTARY else None
+    if own is None:
+        own = (read.reference_id, read.reference_start, bool(flag & _REVERSE))
     if not flag & _PAIRED or flag & _MATE_UNMAPPED:
         return f"{own[0]}:{own[1]}:{own[2]}"
     mate = (read.next_reference_id, read.next_reference_start, bool(flag & _MATE_REVERSE))
     a, b = (own, mate) if own <= mate else (mate, own)
     return f"{a[0]}:{a[1]}:{a[2]}|{b[0]}:{b[1]}:{b[2]}"
+
+
+def _primary_position(read: pysam.AlignedSegment) -> tuple[int, int, bool] | None:
+    if not read.has_tag("SA"):
+        return None
+    fields = str(read.get_tag("SA")).split(";", 1)[0].split(",")
+    if len(fields) < 3 or not fields[1].isdigit():
+        return None  # malformed: the evidence reader reports it
+    tid = read.header.get_tid(fields[0])
+    return (tid, int(fields[1]) - 1, fields[2] == "-") if tid >= 0 else None
 
 
 def _neighbours(umi: str) -> Iterator[str]:

@@ -128,14 +128,19 @@ def read_chunk(
             if start >= before:
                 removed[_flag_filter(flag & mask)] += 1
             continue
-        if flag & (_UNMAPPED | _SUPPLEMENTARY):  # evidence only, no coverage
+        if flag & _UNMAPPED:  # evidence only
             evidence(read)
+            continue
+        if flag & _SUPPLEMENTARY:  # evidence; exon coverage only
+            evidence(read)
+            add(gene, read)
             continue
         cigar = read.cigartuples
         if cigar and len(cigar) == 1 and cigar[0][0] in _ONE_BLOCK:
-            if flag & _PAIR_BITS == _PAIRED or read.has_tag("SA"):  # discordant, or split
+            split = read.has_tag("SA")
+            if split or flag & _PAIR_BITS == _PAIRED:  # split, or a discordant pair
                 evidence(read)
-            add_simple(gene, read, flag, cigar[0][1])
+            add_simple(gene, read, flag, cigar[0][1], split)
         else:
             if not cigar or _can_be_evidence(read, flag, cigar, anchor):
                 evidence(read)
@@ -143,7 +148,8 @@ def read_chunk(
         n += 1
         if not n % _PRUNE_EVERY:
             coverage.prune(start)
-    coverage.end_chunk(None if chunk.last else chunk.end)
+    # A whole window: no later read is of its gene; a chunk: keep what the merge needs.
+    coverage.end_chunk(None if chunk.first and chunk.last else chunk.end)
     log.debug("read %d alignments from %s:%d-%d", n, gene, chunk.start, chunk.end)
 
 
