@@ -139,6 +139,9 @@ class Filler:
         # Runs of equal qualities, as binned Illumina qualities have.
         self.qual_pool = np.repeat(self.qual_pool[:, ::10], 10, axis=1)
         self.tags = b"NMC\0" + b"RGZ" + rg + b"\0"
+        #: refID -> (0-based start, 4-bit base codes): filler reads there carry the genome's
+        #: sequence (panel BAMs, whose windows the scan checks against the FASTA).
+        self.reference: dict[int, tuple[int, np.ndarray]] = {}
 
     # Fragments -> two records each, as a structured array (not yet sorted).
     def fragments(self, starts: np.ndarray, unmapped: bool = False) -> np.ndarray:
@@ -224,7 +227,11 @@ class Filler:
         )  # 100M
         # Gathers and row copies through void views: one memcpy per row, not per byte.
         payload = np.empty((n, READ_LENGTH // 2 + READ_LENGTH + len(self.tags)), dtype=np.uint8)
-        payload[:, : READ_LENGTH // 2] = _rows(self.seq_pool, recs["seq"])
+        payload[:, : READ_LENGTH // 2] = (
+            self.genome_seq(recs, ref)
+            if ref in self.reference
+            else _rows(self.seq_pool, recs["seq"])
+        )
         payload[:, READ_LENGTH // 2 : READ_LENGTH // 2 + READ_LENGTH] = _rows(
             self.qual_pool, recs["qual"]
         )
@@ -252,6 +259,15 @@ class Filler:
             rows = np.delete(rows, np.s_[name_end : name_end + 4], axis=1)
             rows[:, :4] = np.frombuffer(struct.pack("<i", width - 8), dtype=np.uint8)
         return rows.tobytes()
+
+    def genome_seq(self, recs: np.ndarray, ref: int) -> np.ndarray:
+        """Packed 4-bit sequences of the records' aligned bases, read from the genome."""
+        start, codes = self.reference[ref]
+        step = np.arange(READ_LENGTH)
+        # The bases of a spliced read after its first block lie past the intron.
+        at = recs["pos"][:, None] + step + (step >= recs["m1"][:, None]) * recs["nlen"][:, None]
+        bases = codes[np.clip(at - start, 0, len(codes) - 1)]
+        return (bases[:, 0::2] << 4 | bases[:, 1::2]).astype(np.uint8)
 
     def interval(self, ref: int, lo: int, hi: int, fragments: int, out) -> None:
         """Write ``fragments`` filler pairs starting in [lo, hi), sorted, whole inside [lo, hi)."""
@@ -308,13 +324,28 @@ def panel_starts(rng, spans: list[tuple[int, int]], n: int) -> np.ndarray:
 
 def build_panel(
     sim_bam: Path, out_bam: Path, window_reads: int, rna: bool, seed: int,
-    spans: dict[str, list[tuple[int, int]]], mean: int, sd: int, level: int = 1,
+    spans: dict[str, list[tuple[int, int]]], mean: int, sd: int, genome: Path, level: int = 1,
 ) -> None:  # fmt: skip
     """A panel-depth BAM: the simulator's records plus filler pairs whose starts are uniform
     over ``spans`` (per chromosome: exons for an RNA panel, whole windows for DNA tiling), up
-    to about ``window_reads`` records in all; nothing elsewhere, no unmapped tail."""
+    to about ``window_reads`` records in all, with the sequence of ``genome`` (the simulator's
+    FASTA); nothing elsewhere, no unmapped tail."""
+    import pysam
+
     text, refs, records = read_raw_bam(sim_bam)
     filler = Filler(seed, b"simulated", rna, mean, sd)
+    lookup = np.full(256, 15, dtype=np.uint8)  # N
+    for base, code in zip(b"ACGTacgt", [1, 2, 4, 8] * 2):
+        lookup[base] = code
+    with pysam.FastaFile(str(genome)) as fasta:
+        for ref, (name, _) in enumerate(refs):
+            if name in spans:
+                lo = max(0, min(a for a, _ in spans[name]) - 4 * MARGIN)
+                hi = min(
+                    fasta.get_reference_length(name), max(b for _, b in spans[name]) + 4 * MARGIN
+                )
+                text_seq = fasta.fetch(name, lo, hi).encode()
+                filler.reference[ref] = (lo, lookup[np.frombuffer(text_seq, dtype=np.uint8)])
     pairs = max(0, window_reads - len(records)) // 2
     total = sum(hi - lo for s in spans.values() for lo, hi in s)
     per_chrom = {c: pairs * sum(hi - lo for lo, hi in s) // total for c, s in spans.items()}

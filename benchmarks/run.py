@@ -401,7 +401,7 @@ def panel_bam(cache: Path, sim: Path, assay: str, reads: int) -> tuple[Path, flo
     start = time.perf_counter()
     generate.build_panel(
         sim / "sample.bam", bam, reads, assay == "rna", reads % 1_000_003,
-        panel_spans(assay), truth["fragment_mean"], truth["fragment_sd"],
+        panel_spans(assay), truth["fragment_mean"], truth["fragment_sd"], sim / "genome.fa.gz",
     )  # fmt: skip
     key.write_text(stamp())
     return bam, time.perf_counter() - start
