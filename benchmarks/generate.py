@@ -139,6 +139,9 @@ class Filler:
         # Runs of equal qualities, as binned Illumina qualities have.
         self.qual_pool = np.repeat(self.qual_pool[:, ::10], 10, axis=1)
         self.tags = b"NMC\0" + b"RGZ" + rg + b"\0"
+        #: refID -> (0-based start, 4-bit base codes): filler reads there carry the genome's
+        #: sequence (panel BAMs, whose windows the scan checks against the FASTA).
+        self.reference: dict[int, tuple[int, np.ndarray]] = {}
 
     # Fragments -> two records each, as a structured array (not yet sorted).
     def fragments(self, starts: np.ndarray, unmapped: bool = False) -> np.ndarray:
@@ -224,7 +227,11 @@ class Filler:
         )  # 100M
         # Gathers and row copies through void views: one memcpy per row, not per byte.
         payload = np.empty((n, READ_LENGTH // 2 + READ_LENGTH + len(self.tags)), dtype=np.uint8)
-        payload[:, : READ_LENGTH // 2] = _rows(self.seq_pool, recs["seq"])
+        payload[:, : READ_LENGTH // 2] = (
+            self.genome_seq(recs, ref)
+            if ref in self.reference
+            else _rows(self.seq_pool, recs["seq"])
+        )
         payload[:, READ_LENGTH // 2 : READ_LENGTH // 2 + READ_LENGTH] = _rows(
             self.qual_pool, recs["qual"]
         )
@@ -253,6 +260,15 @@ class Filler:
             rows[:, :4] = np.frombuffer(struct.pack("<i", width - 8), dtype=np.uint8)
         return rows.tobytes()
 
+    def genome_seq(self, recs: np.ndarray, ref: int) -> np.ndarray:
+        """Packed 4-bit sequences of the records' aligned bases, read from the genome."""
+        start, codes = self.reference[ref]
+        step = np.arange(READ_LENGTH)
+        # The bases of a spliced read after its first block lie past the intron.
+        at = recs["pos"][:, None] + step + (step >= recs["m1"][:, None]) * recs["nlen"][:, None]
+        bases = codes[np.clip(at - start, 0, len(codes) - 1)]
+        return (bases[:, 0::2] << 4 | bases[:, 1::2]).astype(np.uint8)
+
     def interval(self, ref: int, lo: int, hi: int, fragments: int, out) -> None:
         """Write ``fragments`` filler pairs starting in [lo, hi), sorted, whole inside [lo, hi)."""
         hi = hi - 3 * self.mean - 2 * MAX_INTRON - 2 * READ_LENGTH
@@ -269,6 +285,93 @@ class Filler:
             cut = len(recs) if i == blocks - 1 else np.searchsorted(recs["pos"], edges[i + 1])
             out.write(self.encode(recs[:cut], ref))
             pending = recs[cut:]
+
+    def starts(self, ref: int, starts: np.ndarray, sim: list[tuple[int, bytes]], out) -> None:
+        """Write filler pairs starting at the sorted ``starts`` on ``ref``, with the simulator's
+        records (``(pos, raw)``, sorted) merged into the stream at their place."""
+        pending = np.zeros(0, dtype=RECORD_FIELDS)
+        sim_pos = np.array([pos for pos, _ in sim], dtype=np.int64)
+        done = 0  # simulator records written
+        for i in range(0, max(len(starts), 1), BLOCK_FRAGMENTS):
+            block = starts[i : i + BLOCK_FRAGMENTS]
+            last = i + BLOCK_FRAGMENTS >= len(starts)
+            recs = np.concatenate([pending, self.fragments(block)])
+            recs = recs[np.argsort(recs["pos"], kind="stable")]
+            cut = len(recs) if last else np.searchsorted(recs["pos"], starts[i + BLOCK_FRAGMENTS])
+            rows, pending = recs[:cut], recs[cut:]
+            raw = self.encode(rows, ref)
+            width = len(raw) // max(1, len(rows))
+            # Simulator records before the next block's first start go in this block.
+            upto = len(sim) if last else int(np.searchsorted(sim_pos, rows["pos"][-1], "right"))
+            at = np.searchsorted(rows["pos"], sim_pos[done:upto], "right")
+            prev = 0
+            for k, j in enumerate(at):
+                out.write(raw[prev * width : j * width])
+                out.write(sim[done + k][1])
+                prev = j
+            out.write(raw[prev * width :])
+            done = upto
+
+
+def panel_starts(rng, spans: list[tuple[int, int]], n: int) -> np.ndarray:
+    """``n`` sorted fragment starts, uniform over the bases of ``spans`` (0-based, half-open)."""
+    lengths = np.array([hi - lo for lo, hi in spans], dtype=np.int64)
+    offsets = np.sort(rng.integers(0, lengths.sum(), n))
+    edges = np.concatenate([[0], np.cumsum(lengths)])
+    which = np.searchsorted(edges, offsets, "right") - 1
+    return np.array([lo for lo, _ in spans], dtype=np.int64)[which] + offsets - edges[which]
+
+
+def build_panel(
+    sim_bam: Path, out_bam: Path, window_reads: int, rna: bool, seed: int,
+    spans: dict[str, list[tuple[int, int]]], mean: int, sd: int, genome: Path, level: int = 1,
+) -> None:  # fmt: skip
+    """A panel-depth BAM: the simulator's records plus filler pairs whose starts are uniform
+    over ``spans`` (per chromosome: exons for an RNA panel, whole windows for DNA tiling), up
+    to about ``window_reads`` records in all, with the sequence of ``genome`` (the simulator's
+    FASTA); nothing elsewhere, no unmapped tail."""
+    import pysam
+
+    text, refs, records = read_raw_bam(sim_bam)
+    filler = Filler(seed, b"simulated", rna, mean, sd)
+    lookup = np.full(256, 15, dtype=np.uint8)  # N
+    for base, code in zip(b"ACGTacgt", [1, 2, 4, 8] * 2):
+        lookup[base] = code
+    with pysam.FastaFile(str(genome)) as fasta:
+        for ref, (name, _) in enumerate(refs):
+            if name in spans:
+                lo = max(0, min(a for a, _ in spans[name]) - 4 * MARGIN)
+                hi = min(
+                    fasta.get_reference_length(name), max(b for _, b in spans[name]) + 4 * MARGIN
+                )
+                text_seq = fasta.fetch(name, lo, hi).encode()
+                filler.reference[ref] = (lo, lookup[np.frombuffer(text_seq, dtype=np.uint8)])
+    pairs = max(0, window_reads - len(records)) // 2
+    total = sum(hi - lo for s in spans.values() for lo, hi in s)
+    per_chrom = {c: pairs * sum(hi - lo for lo, hi in s) // total for c, s in spans.items()}
+    by_ref: dict[int, list[tuple[int, bytes]]] = {}
+    for ref, pos, raw in records:
+        by_ref.setdefault(ref, []).append((pos, raw))
+    tmp = out_bam.with_name(f".{out_bam.name}.tmp")
+    with open(tmp, "wb") as handle:
+        bgzip = subprocess.Popen(
+            ["bgzip", "-@", "2", "-l", str(level), "-c"], stdin=subprocess.PIPE, stdout=handle
+        )
+        out = bgzip.stdin
+        assert out is not None
+        out.write(raw_header(text, refs))
+        for ref, (name, _) in enumerate(refs):
+            sim = by_ref.get(ref, [])
+            if name in spans:
+                filler.starts(ref, panel_starts(filler.rng, spans[name], per_chrom[name]), sim, out)
+            else:
+                out.write(b"".join(raw for _, raw in sim))
+        out.write(b"".join(raw for _, raw in by_ref.get(-1, [])))
+        out.close()
+        if bgzip.wait() != 0:
+            sys.exit("bgzip failed")
+    tmp.rename(out_bam)
+    subprocess.run(["samtools", "index", str(out_bam)], check=True)
 
 
 def build(

@@ -45,8 +45,17 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 
-FULL = {"sizes": [1_000_000, 10_000_000, 50_000_000], "delly_size": 10_000_000, "samples": 200}
-QUICK = {"sizes": [20_000, 100_000], "delly_size": 100_000, "samples": 6}
+FULL = {
+    "sizes": [1_000_000, 10_000_000, 50_000_000],
+    "delly_size": 10_000_000,
+    "samples": 200,
+    "panel": [500_000, 2_000_000, 5_000_000],
+    "panel_target": 2_000_000,
+}
+QUICK = {
+    "sizes": [20_000, 100_000], "delly_size": 100_000, "samples": 6, "panel": [50_000],
+    "panel_target": 50_000,
+}  # fmt: skip
 ASSAYS = ("rna", "dna")
 RSS_LIMIT_MB = 300
 
@@ -360,6 +369,128 @@ def profile(
     return total, inc, own
 
 
+# --- panel depth ----------------------------------------------------------------------------
+
+
+def panel_spans(assay: str) -> dict[str, list[tuple[int, int]]]:
+    """Where a panel's reads go: RNA, the exons of both genes (a capture or anchored-PCR
+    profile: every read on a transcript); DNA, the whole windows (tiled introns and exons)."""
+    from fusioncheck.config import Thresholds
+    from fusioncheck.genes import load
+    from fusioncheck.target import load_target
+
+    models = load("GRCh38")
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for w in load_target().windows(models, Thresholds().flank):
+        if assay == "rna":
+            exons = sorted((e.start - 1, e.end) for e in models[w.gene].exons)
+            spans.setdefault(w.chrom, []).extend(exons)
+        else:
+            spans.setdefault(w.chrom, []).append((w.start - 1, w.end))
+    return spans
+
+
+def panel_bam(cache: Path, sim: Path, assay: str, reads: int) -> tuple[Path, float | None]:
+    """A BAM with about ``reads`` records in the windows (simulator's plus filler)."""
+    bam = cache / f"panel-{assay}-{reads}.bam"
+    key = cache / f"panel-{assay}-{reads}.stamp"
+    if bam.exists() and Path(f"{bam}.bai").exists() and key.exists():
+        if key.read_text() == stamp():
+            return bam, None
+    truth = json.loads((sim / "truth.json").read_text())["spec"]
+    start = time.perf_counter()
+    generate.build_panel(
+        sim / "sample.bam", bam, reads, assay == "rna", reads % 1_000_003,
+        panel_spans(assay), truth["fragment_mean"], truth["fragment_sd"], sim / "genome.fa.gz",
+    )  # fmt: skip
+    key.write_text(stamp())
+    return bam, time.perf_counter() - start
+
+
+def measure_panel(bam: Path, sim: Path, regions: list[str], repeats: int, work: Path) -> dict:
+    """Scan with 1 and 2 threads against samtools and a bare pysam loop over the same reads."""
+    name = bam.stem.replace("-", "_")
+    best: dict[str, float] = {}
+    rss: dict[str, float] = {}
+    count = 0
+    commands = {
+        "scan": scan_command(bam, sim, work / "scan", name),
+        "scan2": [*scan_command(bam, sim, work / "scan", name + "_t2"), "--threads", "2"],
+        "floor": ["samtools", "view", "-c", str(bam), *regions],
+        "pyfloor": [sys.executable, "-c", PY_FLOOR, str(bam), *regions],
+    }
+    for _ in range(repeats):
+        for what, command in commands.items():
+            wall, peak, out = timed_rss(command)
+            best[what] = min(wall, best.get(what, wall))
+            rss[what] = max(peak, rss.get(what, peak))
+            if what == "floor":
+                count = int(out)
+    one = json.loads((work / "scan" / f"{name}.fusioncheck.json").read_text())
+    two = json.loads((work / "scan" / f"{name}_t2.fusioncheck.json").read_text())
+    # The run (times, host), sample name and command line differ by construction.
+    same = [
+        {k: v for k, v in r.items() if k not in ("run", "sample", "command")} for r in (one, two)
+    ]
+    return {**best, "rss": rss["scan"], "rss2": rss["scan2"], "window_records": count,
+            "same_threads": same[0] == same[1], "call": one["call"]}  # fmt: skip
+
+
+def panel_tables(rows: list[dict], target: int) -> tuple[list[str], list[tuple]]:
+    out = ["### Panel depth: every read in the windows", ""]
+    out.append(
+        "| assay | reads in windows | `samtools view -c` | pysam loop | scan, 1 thread | "
+        "scan reads/s | scan / pysam | scan / samtools | scan, `--threads 2` | 1 / 2 threads | "
+        "peak RSS 1 / 2 threads | same result 1 and 2 threads | call |"
+    )
+    out.append("|" + "---|" * 13)
+    for r in rows:
+        out.append(
+            f"| {r['assay']} | {r['window_records']:,} | {r['floor']:.2f} s | "
+            f"{r['pyfloor']:.2f} s | {r['scan']:.2f} s | {r['window_records'] / r['scan']:,.0f} | "
+            f"{r['scan'] / r['pyfloor']:.1f}x | {r['scan'] / r['floor']:.0f}x | "
+            f"{r['scan2']:.2f} s | {r['scan'] / r['scan2']:.2f}x | "
+            f"{r['rss']:.0f} / {r['rss2']:.0f} MB | {'yes' if r['same_threads'] else 'NO'} | "
+            f"{r['call']} |"
+        )
+    targets = []
+    for r in [r for r in rows if r["reads"] == target]:
+        a, size = r["assay"].upper(), label(target)
+        targets += [
+            (f"{a} panel, {size} reads: scan within 3x the pysam loop",
+             f"{r['scan'] / r['pyfloor']:.1f}x", _met(r["scan"] <= 3 * r["pyfloor"])),
+            (f"{a} panel, {size} reads: scan within 15x `samtools view -c`",
+             f"{r['scan'] / r['floor']:.0f}x", _met(r["scan"] <= 15 * r["floor"])),
+            (f"{a} panel, {size} reads: `--threads 2` at least 1.6x faster",
+             f"{r['scan'] / r['scan2']:.2f}x", _met(r["scan"] >= 1.6 * r["scan2"])),
+        ]  # fmt: skip
+    largest = [r for r in rows if r["reads"] == max(x["reads"] for x in rows)]
+    worst = max(max(r["rss"], r["rss2"]) for r in largest)
+    targets.append(
+        (f"panel, {label(largest[0]['reads'])} reads: peak RSS under {RSS_LIMIT_MB} MB",
+         f"{worst:.0f} MB", _met(worst < RSS_LIMIT_MB))
+    )  # fmt: skip
+    return out, targets
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def panel(cache: Path, sims: dict[str, Path], sizes: list[int], repeats: int, work: Path) -> list:
+    rows = []
+    _, regions = windows()
+    for assay in ASSAYS:
+        for reads in sizes:
+            log(f"panel {assay} {label(reads)} reads: input")
+            bam, seconds = panel_bam(cache, sims[assay], assay, reads)
+            log(f"panel {assay} {label(reads)} reads: measuring")
+            row = measure_panel(bam, sims[assay], regions, repeats, work)
+            rows.append({**row, "assay": assay, "reads": reads, "generated": seconds})
+            log(f"panel {assay} {label(reads)} reads: {rows[-1]}")
+    return rows
+
+
 # --- machine and tables -----------------------------------------------------------------------
 
 
@@ -422,9 +553,7 @@ def tables(rows: list[dict], targets: list[tuple], dl: dict | None, wf: dict, pr
             f"{r['full']:.1f} s | "
             f"{r['full'] / r['scan']:.2g}x | {r['rss']:.0f} MB | {'yes' if r['same'] else 'NO'} |"
         )
-    out += ["", "### Targets", "", "| target | measured | met |", "|---|---|---|"]
-    for name, measured, met in targets:
-        out.append(f"| {name} | {measured} | {met} |")
+    out += ["", "### Targets", "", *_target_rows(targets)]
     if dl:
         out += [
             "",
@@ -458,9 +587,9 @@ def tables(rows: list[dict], targets: list[tuple], dl: dict | None, wf: dict, pr
     return "\n".join(out)
 
 
-def write_doc(text: str, path: Path) -> None:
+def write_doc(text: str, path: Path, block: str = "results") -> None:
     doc = path.read_text() if path.exists() else ""
-    begin, end = "<!-- results: begin -->", "<!-- results: end -->"
+    begin, end = f"<!-- {block}: begin -->", f"<!-- {block}: end -->"
     block = f"{begin}\n{text}\n{end}"
     if begin in doc:
         doc = doc[: doc.index(begin)] + block + doc[doc.index(end) + len(end) :]
@@ -476,6 +605,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--samples", type=int, help="workflow samples (default 200; quick 6)")
     parser.add_argument("--write-doc", type=Path, nargs="?", const=REPO / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--panel-only", action="store_true", help="only the panel-depth measurements"
+    )
     args = parser.parse_args(argv)
     mode = QUICK if args.quick else FULL
     samples = args.samples or mode["samples"]
@@ -489,6 +621,8 @@ def main(argv: list[str] | None = None) -> int:
         (work / "scan").mkdir()
         for assay in ASSAYS:
             sim = sims[assay] = simulated(args.cache, assay)
+            if args.panel_only:
+                continue
             base = work / "scan"
             run(scan_command(sim / "sample.bam", sim, base, f"sim_{assay}"))
             reference = summary(json.loads((base / f"sim_{assay}.fusioncheck.json").read_text()))
@@ -499,6 +633,11 @@ def main(argv: list[str] | None = None) -> int:
                 row = measure_input(bam, sim, regions, args.repeats, work, reference)
                 row.update(assay=assay, pairs=pairs, generated=seconds, bam=bam)
                 rows.append(row)
+        log("panel depth")
+        panel_rows = panel(args.cache, sims, mode["panel"], args.repeats, work)
+        panel_text, panel_targets = panel_tables(panel_rows, mode["panel_target"])
+        if args.panel_only:
+            return _finish(args, "\n".join(panel_text + ["", *_target_rows(panel_targets)]))
         by = {(r["assay"], r["pairs"]): r for r in rows}
         small, mid, large = (
             mode["sizes"][0],
@@ -588,7 +727,8 @@ def main(argv: list[str] | None = None) -> int:
             "(measure)",
         )
     )
-    text = tables(rows, targets, dl, wf, prof)
+    targets += panel_targets
+    text = tables(rows, targets, dl, wf, prof) + "\n\n" + "\n".join(panel_text)
     total = time.perf_counter() - started
     text += (
         f"\n\nWhole run: {total / 60:.1f} min ({'--quick' if args.quick else 'full'}; "
@@ -596,10 +736,20 @@ def main(argv: list[str] | None = None) -> int:
         f"{sum(r['generated'] is None for r in rows)} of {len(rows)} reused from the cache).\n\n"
         + machine()
     )
+    return _finish(args, text)
+
+
+def _finish(args: argparse.Namespace, text: str) -> int:
+    text += f"\n\n{machine()}" if args.panel_only else ""
     print(text)
     if args.write_doc:
-        write_doc(text, args.write_doc)
+        write_doc(text, args.write_doc, "panel" if args.panel_only else "results")
     return 0
+
+
+def _target_rows(targets: list[tuple]) -> list[str]:
+    out = ["| target | measured | met |", "|---|---|---|"]
+    return out + [f"| {name} | {measured} | {met} |" for name, measured, met in targets]
 
 
 if __name__ == "__main__":

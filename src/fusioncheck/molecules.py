@@ -19,6 +19,8 @@ import pysam
 
 UmiMode = Literal["auto", "RX", "MI", "name", "none"]
 UMI_MODES: tuple[UmiMode, ...] = ("auto", "RX", "MI", "name", "none")
+_PAIRED, _MATE_UNMAPPED, _REVERSE, _MATE_REVERSE = 0x1, 0x8, 0x10, 0x20
+_SUPPLEMENTARY = 0x800
 _UMI = re.compile(r"[ACGTN]+(?:[-+][ACGTN]+)*")
 
 
@@ -66,20 +68,23 @@ class MoleculeKeys:
 
 
 def _outer_ends(read: pysam.AlignedSegment) -> str:
-    """Both reads' leftmost positions and strands, in a mate-independent order.  A
-    supplementary record stands for its read's primary (the first SA entry, by the SAM
-    convention), so both parts of a split read give the same key."""
+    """Both reads' leftmost positions and strands, in a mate-independent order
+    (``ref:pos:reverse``, e.g. ``1:100:False|1:300:True``).  A supplementary record stands for
+    its read's primary (the first SA entry, by the SAM convention), so both parts of a split
+    read give the same key.  Built from the flag and four integers: this runs for every read
+    at a junction edge."""
     if read.reference_id < 0:
         # A wholly unmapped pair has no ends to compare: its copies share their sequence.
         return "seq:" + str(read.query_sequence)
-    own = _primary_position(read) if read.is_supplementary else None
+    flag = read.flag
+    own = _primary_position(read) if flag & _SUPPLEMENTARY else None
     if own is None:
-        own = (read.reference_id, read.reference_start, read.is_reverse)
-    if not read.is_paired or read.mate_is_unmapped:
-        return ":".join(map(str, own))
-    mate = (read.next_reference_id, read.next_reference_start, read.mate_is_reverse)
-    first, second = sorted((own, mate))
-    return ":".join(map(str, first)) + "|" + ":".join(map(str, second))
+        own = (read.reference_id, read.reference_start, bool(flag & _REVERSE))
+    if not flag & _PAIRED or flag & _MATE_UNMAPPED:
+        return f"{own[0]}:{own[1]}:{own[2]}"
+    mate = (read.next_reference_id, read.next_reference_start, bool(flag & _MATE_REVERSE))
+    a, b = (own, mate) if own <= mate else (mate, own)
+    return f"{a[0]}:{a[1]}:{a[2]}|{b[0]}:{b[1]}:{b[2]}"
 
 
 def _primary_position(read: pysam.AlignedSegment) -> tuple[int, int, bool] | None:

@@ -3,22 +3,69 @@
 Only the index-selected windows are read (plus, when asked, the unmapped tail), so the cost
 does not grow with the size of the BAM.  Reads removed by a read filter (secondary, QC-failed)
 are counted under its name and looked at no further.
+
+At panel depth nearly every read sits in a window and nearly none is evidence, so the loop
+decides from the flag and the CIGAR alone, cheapest test first, whether a read can be
+evidence; the rest (a properly paired or unpaired primary alignment with no SA tag and no
+soft clip of ``min_anchor`` bases or more) only count towards coverage, and a one-block
+alignment through :meth:`Coverage.add_simple`.  With ``threads`` above 1 the windows are cut
+into chunks that worker processes read (htslib's decompression threads do not speed up the
+Python loop); each returns its coverage tally and the few reads that can be evidence, which
+this process merges and feeds to the evidence collector in genomic order, as one thread would.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pysam
 
 from fusioncheck.bamio import AlignmentInput
 from fusioncheck.config import Thresholds
-from fusioncheck.coverage import Coverage
+from fusioncheck.coverage import Coverage, Tally
 from fusioncheck.errors import InputError
 from fusioncheck.evidence import EvidenceCollector
 from fusioncheck.filters import READ_FILTERS, read_flag_mask
 from fusioncheck.genes import Window
 
 log = logging.getLogger(__name__)
+
+_PAIRED, _PROPER, _UNMAPPED, _MATE_UNMAPPED = 0x1, 0x2, 0x4, 0x8
+_SUPPLEMENTARY = 0x800
+#: Paired, properly paired, mate unmapped: a pair is discordant if only the first is set.
+_PAIR_BITS = _PAIRED | _PROPER | _MATE_UNMAPPED
+_SOFT_CLIP = 4
+_ONE_BLOCK = (0, 7, 8)  # M, =, X: a CIGAR of one of these is a single aligned block
+_PRUNE_EVERY = 1 << 16  # reads between clean-ups of the coverage's fragments in flight
+_CHUNKS_PER_THREAD = 4  # per window: small chunks even out dense and sparse stretches
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The reads of ``window`` that start in [start, end) (0-based), the window's first chunk
+    also those that start before it and reach into it."""
+
+    window: Window
+    start: int
+    end: int
+    first: bool
+    last: bool
+
+
+def chunks(windows: tuple[Window, ...], per_window: int) -> list[Chunk]:
+    """Each window cut into ``per_window`` chunks of equal length, in genomic order."""
+    out = []
+    for w in windows:
+        lo, hi = w.start - 1, w.end
+        cuts = [lo + (hi - lo) * i // per_window for i in range(per_window + 1)]
+        for i, (a, b) in enumerate(zip(cuts, cuts[1:])):
+            if b > a:
+                out.append(Chunk(w, a, b, i == 0, b == hi))
+    return out
 
 
 def read_windows(
@@ -30,35 +77,23 @@ def read_windows(
     collector: EvidenceCollector,
     unmapped_tail: bool,
 ) -> Counter[str]:
-    """Feed every read of ``windows`` to ``coverage`` and ``collector``; return the reads each
-    read filter removed."""
+    """Feed every read of ``windows`` to ``coverage`` and ``collector``, using ``threads``
+    worker processes if above 1; return the reads each read filter removed."""
     removed: Counter[str] = Counter()
-    mask = read_flag_mask(t)
     try:
-        with inp.open(threads) as bam:
+        with inp.open() as bam:
             if unmapped_tail:
+                mask = read_flag_mask(t)
                 # Pairs with no mapped mate sit after all mapped reads ("*" in htslib).
                 for read in bam.fetch("*"):
                     if not read.flag & mask:
                         collector.add(read)
-            for window in windows:
-                n = 0
-                last = -1
-                for read in bam.fetch(inp.style.to_bam(window.chrom), window.start - 1, window.end):
-                    n += 1
-                    if read.reference_start < last:
-                        raise InputError(
-                            f"{inp.path}: reads are out of order at {read.reference_name}:"
-                            f"{read.reference_start + 1}; the index does not match the file. "
-                            f"Re-sort and re-index it (`samtools sort` then `samtools index`)."
-                        )
-                    last = read.reference_start
-                    if read.flag & mask:
-                        removed[_flag_filter(read.flag & mask)] += 1
-                        continue
-                    coverage.add(window.gene, read)
-                    collector.add(read)
-                log.info("read %d alignments from the %s window", n, window.gene)
+            # Secondary records repeat a read's name anywhere: one chunk per window then.
+            if threads > 1 and "secondary" not in t.disabled_filters:
+                _read_parallel(inp, windows, t, threads, coverage, collector, bam.header, removed)
+            else:
+                for chunk in chunks(windows, 1):
+                    read_chunk(bam, inp, chunk, t, coverage, collector.add, removed)
     except OSError as exc:
         raise InputError(
             f"{inp.path}: reading failed ({exc}). The file is truncated or corrupt: check it "
@@ -67,5 +102,135 @@ def read_windows(
     return removed
 
 
+def read_chunk(
+    bam: pysam.AlignmentFile,
+    inp: AlignmentInput,
+    chunk: Chunk,
+    t: Thresholds,
+    coverage: Coverage,
+    evidence: Callable[[pysam.AlignedSegment], None],
+    removed: Counter[str],
+) -> None:
+    """Feed the chunk's reads to ``coverage`` and those that can be evidence to ``evidence``.
+    The per-read loop of the whole scan: every test here is paid by every read."""
+    mask, anchor, gene = read_flag_mask(t), t.min_anchor, chunk.window.gene
+    add, add_simple = coverage.add, coverage.add_simple
+    coverage.start_chunk(-1 if chunk.first else chunk.start)
+    before = -1 if chunk.first else chunk.start  # reads starting earlier: the last chunk's
+    last = n = 0
+    for read in bam.fetch(inp.style.to_bam(chunk.window.chrom), chunk.start, chunk.end):
+        start = read.reference_start
+        if start < last:
+            raise _out_of_order(inp, read)
+        last = start
+        flag = read.flag
+        if start < before or flag & mask:
+            if start >= before:
+                removed[_flag_filter(flag & mask)] += 1
+            continue
+        if flag & _UNMAPPED:  # evidence only
+            evidence(read)
+            continue
+        if flag & _SUPPLEMENTARY:  # evidence; exon coverage only
+            evidence(read)
+            add(gene, read)
+            continue
+        cigar = read.cigartuples
+        if cigar and len(cigar) == 1 and cigar[0][0] in _ONE_BLOCK:
+            split = read.has_tag("SA")
+            if split or flag & _PAIR_BITS == _PAIRED:  # split, or a discordant pair
+                evidence(read)
+            add_simple(gene, read, flag, cigar[0][1], split)
+        else:
+            if not cigar or _can_be_evidence(read, flag, cigar, anchor):
+                evidence(read)
+            add(gene, read)
+        n += 1
+        if not n % _PRUNE_EVERY:
+            coverage.prune(start)
+    # A whole window: no later read is of its gene; a chunk: keep what the merge needs.
+    coverage.end_chunk(None if chunk.first and chunk.last else chunk.end)
+    log.debug("read %d alignments from %s:%d-%d", n, gene, chunk.start, chunk.end)
+
+
+def _out_of_order(inp: AlignmentInput, read: pysam.AlignedSegment) -> InputError:
+    return InputError(
+        f"{inp.path}: reads are out of order at {read.reference_name}:"
+        f"{read.reference_start + 1}; the index does not match the file. Re-sort and re-index "
+        "it (`samtools sort` then `samtools index`)."
+    )
+
+
+def _can_be_evidence(read: pysam.AlignedSegment, flag: int, cigar: list, anchor: int) -> bool:  # type: ignore[type-arg]
+    """Can a mapped primary alignment be evidence: a discordant pair, a soft clip long enough
+    to place, or an SA tag?  (What :class:`EvidenceCollector` ignores, cheapest test first.)"""
+    if flag & _PAIR_BITS == _PAIRED:
+        return True
+    op, length = cigar[0]
+    if op == _SOFT_CLIP and length >= anchor:
+        return True
+    op, length = cigar[-1]
+    if op == _SOFT_CLIP and length >= anchor:
+        return True
+    return read.has_tag("SA")
+
+
 def _flag_filter(bits: int) -> str:
     return next(f.name for f in READ_FILTERS if f.flag & bits)
+
+
+# -- worker processes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Job:
+    inp: AlignmentInput
+    chunk: Chunk
+    t: Thresholds
+    coverage: Coverage  # an empty one, as the scan set it up (pickled to the worker)
+
+
+@dataclass(frozen=True)
+class _Done:
+    tally: Tally
+    evidence: list[str]  # SAM lines of the reads that can be evidence, in order
+    removed: Counter[str]
+    molecules: tuple[int, int]  # MoleculeKeys counts: reads asked, reads with a UMI
+
+
+def _read_parallel(
+    inp: AlignmentInput,
+    windows: tuple[Window, ...],
+    t: Thresholds,
+    threads: int,
+    coverage: Coverage,
+    collector: EvidenceCollector,
+    header: pysam.AlignmentHeader,
+    removed: Counter[str],
+) -> None:
+    empty = coverage.empty()
+    jobs = [_Job(inp, c, t, empty) for c in chunks(windows, threads * _CHUNKS_PER_THREAD)]
+    # fork: a worker starts with the modules loaded, not in a fresh interpreter.
+    context = multiprocessing.get_context("fork")
+    with context.Pool(threads) as pool:
+        for done in pool.imap(_work, jobs):
+            coverage.tally.merge(done.tally)
+            coverage.molecules.asked += done.molecules[0]
+            coverage.molecules.with_umi += done.molecules[1]
+            removed.update(done.removed)
+            for line in done.evidence:
+                collector.add(pysam.AlignedSegment.fromstring(line, header))
+
+
+def _work(job: _Job) -> _Done:
+    """In a worker process: read one chunk."""
+    coverage = job.coverage
+    keys = coverage.molecules
+    evidence: list[str] = []
+    removed: Counter[str] = Counter()
+    with job.inp.open() as bam:
+        read_chunk(
+            bam, job.inp, job.chunk, job.t, coverage, lambda r: evidence.append(r.to_string()),
+            removed,
+        )  # fmt: skip
+    return _Done(coverage.tally, evidence, removed, (keys.asked, keys.with_umi))
