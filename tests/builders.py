@@ -6,6 +6,7 @@ Sequence content is arbitrary (these BAMs are scanned without a reference); the 
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 from dataclasses import dataclass, field
@@ -112,3 +113,103 @@ class BamBuilder:
         if index:
             pysam.index(str(path))
         return path
+
+
+# --- result documents -----------------------------------------------------------------------
+
+
+def fusion(**changes: object) -> dict:
+    """An ASPSCR1 exon 7 :: TFE3 exon 6 junction (GRCh38), changed as given."""
+    record = {
+        "five_prime_gene": "ASPSCR1",
+        "three_prime_gene": "TFE3",
+        "kind": "target",
+        "breakpoint_5p": "chr17:81996846",
+        "breakpoint_3p": "chrX:49034251",
+        "side_5p": "below",
+        "side_3p": "below",
+        "breakpoint_precision": "exact",
+        "canonical": True,
+        "exon_5p": 7,
+        "exon_3p": 6,
+        "intron_5p": None,
+        "intron_3p": None,
+        "transcript_5p": "NM_024083.4 / ENST00000306739.8",
+        "transcript_3p": "NM_006521.6 / ENST00000315869.7",
+        "split_reads": 9,
+        "spanning_pairs": 5,
+        "supporting_fragments": 14,
+        "supporting_reads": 16,
+        "reading_frame": "in-frame",
+        "confidence": "high",
+        "type_label": "type 1",
+        "reported_type": True,
+        "fusion_protein": None,
+        "filters": {"duplicates": 3, "low_mapq": 1},
+        "passed": True,
+    }
+    record.update(changes)
+    return record
+
+
+def document(sample: str, call: str, fusions: list[dict], **changes: object) -> dict:
+    """A complete, schema-valid result document."""
+    doc = {
+        "schema_version": "1.1",
+        "sample": sample,
+        "target": "ASPSCR1::TFE3",
+        "assay": "rna",
+        "design": "wts",
+        "call": call,
+        "confidence": "high" if call == "DETECTED" else None,
+        "call_reason": "14 fragments support ASPSCR1 exon 7::TFE3 exon 6",
+        "build": "GRCh38",
+        "contig_style": "chr",
+        "tool": {"name": "fusioncheck", "version": "0.1.0"},
+        "input": {
+            "path": f"/data/{sample}.bam",
+            "format": "BAM",
+            "checksum": {"algorithm": "sha256-fingerprint", "value": "0123abcd" * 8},
+            "size_bytes": 1_234_567,
+            "reference": "/ref/GRCh38.fa",
+        },
+        "command": f"fusioncheck scan /data/{sample}.bam --sample {sample} --outdir out",
+        "run": {"started": "2026-11-25T10:00:00+00:00", "finished": "2026-11-25T10:00:04+00:00",
+                "host": "node1"},
+        "thresholds": {"min_support": 3, "min_split_reads": 1, "negative_max_fraction": 0.1},
+        "fusions": fusions,
+        "filters": {"duplicates": 12, "low_mapq": 4, "short_anchor": 2, "homology": 0},
+        "filters_disabled": [],
+        "warnings": [],
+        "reciprocal": {"status": "absent", "fragments": 0,
+                       "statement": "No reciprocal TFE3::ASPSCR1 evidence."},
+        "tfe3_imbalance": {"status": "balanced", "ratio": 1.1, "fold": 1.1, "lost_exons": [2, 3],
+                           "kept_exons": [7, 8, 9], "reference_ratio": 1.0, "max_fold": 3.0,
+                           "statement": "TFE3 kept/lost exon coverage 1.1-fold the reference."},
+        "unresolved_tfe3_breaks": [],
+        "sensitivity": {"informative_fragments_5p": 180.0, "informative_fragments_3p": 150.0,
+                        "sides_assessed": ["5p", "3p"], "min_support": 3,
+                        "detectable_fraction": 0.042, "required_fraction": 0.1,
+                        "tumour_content": None,
+                        "statement": "A fusion in 4.2% of transcripts would have been detected "
+                        "with 95% probability."},
+        "qc": {
+            "reads_in_windows": {"ASPSCR1": 5200, "TFE3": 4100},
+            "junction_exon_coverage": {"ASPSCR1 exon 7": 180.0, "TFE3 exon 4": 160.0,
+                                       "TFE3 exon 5": 150.0, "TFE3 exon 6": 170.0},
+            "exon_coverage": {
+                "ASPSCR1": [40, 30, 55, 50, 60, 45, 180, 20, 25, 30, 20, 18, 22, 25, 20, 60],
+                "TFE3": [90, 30, 35, 160, 150, 170, 200, 210, 190, 400],
+            },
+            "duplicate_rate": 0.08,
+            "read_length": 100,
+            "paired": True,
+            "unmatched_soft_clips": 0,
+            "unmatched_junction_clips": 0,
+            "unchecked_unmapped_reads": 0,
+            "molecule_identity": "outer read ends (no UMI)",
+        },
+    }  # fmt: skip
+    doc.update(copy.deepcopy(changes))
+    validate(doc)
+    return doc

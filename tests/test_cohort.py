@@ -9,64 +9,49 @@ from pathlib import Path
 import pytest
 import yaml
 
+import builders
 from fusioncheck.cli import main
 from fusioncheck.cohort import MQC_COLUMNS, SUMMARY_COLUMNS, summary_row, write_cohort
 from fusioncheck.errors import InputError
 
 
 def fusion(kind: str = "target", passed: bool = True, **changes: object) -> dict:
-    record = {
-        "five_prime_gene": "ASPSCR1",
-        "three_prime_gene": "TFE3",
-        "kind": kind,
-        "breakpoint_5p": "chr17:81996846",
-        "breakpoint_3p": "chrX:49034251",
-        "breakpoint_precision": "exact",
-        "exon_5p": 7,
-        "exon_3p": 6,
-        "intron_5p": None,
-        "intron_3p": None,
-        "transcript_5p": "ENST00000306739",
-        "transcript_3p": "ENST00000315869",
-        "split_reads": 8,
-        "spanning_pairs": 4,
-        "supporting_fragments": 12,
-        "reading_frame": "in-frame",
-        "confidence": "high",
-        "type_label": "type 1",
-        "fusion_protein": None,
-        "filters": {},
-        "passed": passed,
-    }
-    record.update(changes)
-    return record
+    values: dict[str, object] = {
+        "kind": kind, "passed": passed, "transcript_5p": "ENST00000306739",
+        "transcript_3p": "ENST00000315869", "split_reads": 8, "spanning_pairs": 4,
+        "supporting_fragments": 12, "supporting_reads": 12, "filters": {},
+    }  # fmt: skip
+    return builders.fusion(**{**values, **changes})
 
 
 def result(sample: str, call: str = "DETECTED", fusions: list | None = None) -> dict:
-    return {
-        "sample": sample,
-        "assay": "rna",
-        "call": call,
-        "confidence": "high" if call == "DETECTED" else None,
-        "call_reason": "because\tof a tab",
-        "build": "GRCh38",
-        "fusions": [fusion()] if fusions is None else fusions,
-        "reciprocal": {"status": "absent", "fragments": 0, "statement": "none"},
-        "tfe3_imbalance": {"status": "not_assessed"},
-        "sensitivity": {
-            "informative_fragments_5p": 40,
-            "informative_fragments_3p": 35.5,
-            "detectable_fraction": 0.0612345,
-            "min_support": 3,
-            "statement": "",
-        },
-        "qc": {
-            "reads_in_windows": {"ASPSCR1": 100, "TFE3": 50},
-            "duplicate_rate": 0.125,
-            "read_length": 100,
-            "paired": True,
-        },
-    }
+    """A schema-valid result whose summary values the tests below state as literals."""
+    doc = builders.document(
+        sample, call, [fusion()] if fusions is None else fusions,
+        call_reason="because\tof a tab",
+    )  # fmt: skip
+    doc["tfe3_imbalance"].update(status="not_assessed", ratio=None, fold=None)
+    doc["sensitivity"].update(
+        informative_fragments_5p=40, informative_fragments_3p=35.5,
+        detectable_fraction=0.0612345, statement="",
+    )  # fmt: skip
+    doc["qc"].update(reads_in_windows={"ASPSCR1": 100, "TFE3": 50}, duplicate_rate=0.125)
+    builders.validate(doc)
+    return doc
+
+
+def error_document(sample: str, kind: str, message: str, fix: str) -> dict:
+    doc = {
+        "schema_version": "1.1", "sample": sample, "call": "ERROR",
+        "error": {"kind": kind, "message": message, "fix": fix},
+        "tool": {"name": "fusioncheck", "version": "0.1.0"},
+        "input": {"path": f"https://x/{sample}.bam", "reference": None},
+        "command": f"fusioncheck scan-batch --sample {sample}",
+        "run": {"started": "2026-12-01T10:00:00+00:00", "finished": "2026-12-01T10:00:01+00:00",
+                "host": "node1"},
+    }  # fmt: skip
+    builders.validate(doc)
+    return doc
 
 
 def write_results(tmp_path: Path, *results: dict) -> list[Path]:
@@ -147,7 +132,7 @@ def test_from_file_list(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content, message",
-    [("{not json", "not a readable"), ('{"x": 1}', "not a fusioncheck result")],
+    [("{not json", "not JSON"), ('{"x": 1}', "not a fusioncheck result")],
 )
 def test_bad_result_writes_nothing(tmp_path: Path, content: str, message: str) -> None:
     good = write_results(tmp_path, result("g"))
@@ -172,11 +157,9 @@ def test_no_input_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_failed_sample_is_listed_with_its_error(tmp_path: Path) -> None:
-    failed = {
-        "sample": "S9", "call": "ERROR",
-        "error": {"kind": "remote", "message": "https://x/S9.bam: not found (HTTP 404). Check",
-                  "fix": "Check the URL"},
-    }  # fmt: skip
+    failed = error_document(
+        "S9", "remote", "https://x/S9.bam: not found (HTTP 404). Check", "Check the URL"
+    )
     paths = write_results(tmp_path, result("S1"), failed)
     out = tmp_path / "cohort"
     assert main(["cohort", *map(str, paths), "--outdir", str(out)]) == 0

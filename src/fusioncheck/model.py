@@ -294,7 +294,8 @@ def reported_target(result: dict[str, Any]) -> dict[str, Any] | None:
     target first, passed first), else None."""
     for fusion in result.get("fusions", []):
         if fusion.get("kind") == "target" and fusion.get("passed"):
-            return dict(fusion)
+            record: dict[str, Any] = fusion  # the record itself: callers compare identity
+            return record
     return None
 
 
