@@ -430,7 +430,10 @@ def test_tsv_carries_sides_protein_and_filters_after_the_old_columns(simulate_fi
     _, tsv = write_result(result, tmp_path)
     header, row = (line.split("\t") for line in tsv.read_text().splitlines()[:2])
     assert header[:3] == ["sample", "call", "confidence"]
-    assert header[-5:] == ["passed", "side_5p", "side_3p", "fusion_protein", "filters"]
+    assert header[-7:] == [
+        "passed", "side_5p", "side_3p", "fusion_protein", "filters",
+        "junction_sequence", "junction_sequence_source",
+    ]  # fmt: skip
     fields = dict(zip(header, row))
     fusion = result["fusions"][0]
     assert (fields["side_5p"], fields["side_3p"]) == ("below", "below")
