@@ -193,16 +193,16 @@ def test_example_runs_on_slurm(example_runs: dict, cluster: Cluster) -> None:
     done = example_runs["slurm"]
     assert done.returncode == 0, show(done)
     # Both runs planned the same jobs (up to the cohort checkpoint, after which the reports
-    # are added): .test/config's batch_size 2 gives two scan jobs for the four samples.
+    # are added): .test/config's batch_size 2 gives three scan jobs for the five samples.
     planned = example_runs["local_jobs"]
     assert job_stats(done.stdout + done.stderr) == planned
     assert {r: n for r, n in planned.items() if r.startswith("scan_")} == {
-        "scan_batch0001": 1, "scan_batch0002": 1,
+        "scan_batch0001": 1, "scan_batch0002": 1, "scan_batch0003": 1,
     }  # fmt: skip
-    # Through the scheduler: 2 scan batches, cohort, 4 reports, cohort_report. thresholds,
+    # Through the scheduler: 3 scan batches, cohort, 5 reports, cohort_report. thresholds,
     # failures and all are local rules (they only write or check a small file).
     jobs = sacct_jobs(cluster, example_runs["root"])
-    assert len(jobs) == 8, (planned, jobs)
+    assert len(jobs) == 10, (planned, jobs)
     assert {(j["partition"], j["account"], j["state"], j["exit"]) for j in jobs} == {
         ("ci", "ci", "COMPLETED", "0:0")
     }
