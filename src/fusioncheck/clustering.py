@@ -224,10 +224,12 @@ def removed_fragments(junctions: list[Junction]) -> dict[tuple[tuple[str, str], 
     return first
 
 
-def filter_counts(junctions: list[Junction]) -> dict[tuple[str, str], Counter[str]]:
-    """Per partner pair, fragments removed by each filter (fragments that had no passing
-    evidence for that pair; each counted once, under its first failing filter)."""
+def filter_counts(
+    removed: dict[tuple[tuple[str, str], str], str],
+) -> dict[tuple[str, str], Counter[str]]:
+    """Per partner pair, fragments removed by each filter (from :func:`removed_fragments`:
+    fragments with no passing evidence for that pair, each under its first failing filter)."""
     out: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for (partners, _fragment), reason in removed_fragments(junctions).items():
+    for (partners, _fragment), reason in removed.items():
         out[partners][reason] += 1
     return out

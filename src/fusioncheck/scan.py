@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -120,7 +121,8 @@ def scan_with_support(bam: str | Path, sample: str, o: Options) -> tuple[ScanRes
     genes = (s.target.five_prime.gene, s.target.three_prime.gene)
     junctions = [j for obs in observations if (j := orient(obs, s.models, genes, t))]
     junctions = filters.apply(junctions, t)
-    removed = filter_counts(junctions)
+    removed_by = removed_fragments(junctions)
+    removed = filter_counts(removed_by)
     shown = _annotate(s, junctions, removed, rna)
     fusions = [f for f, _ in shown]
     informative = (
@@ -164,18 +166,20 @@ def scan_with_support(bam: str | Path, sample: str, o: Options) -> tuple[ScanRes
         sensitivity=sens,
         qc=_qc(s, facts.unmatched_junction_clips),
     )
-    return result, _support(s, shown, junctions, o)
+    return result, _support(s, shown, removed_by, o)
 
 
 def _support(
-    s: _Scan, shown: list[tuple[FusionRecord, Cluster]], junctions: list[Junction], o: Options
+    s: _Scan,
+    shown: list[tuple[FusionRecord, Cluster]],
+    removed_by: dict[tuple[tuple[str, str], str], str],
+    o: Options,
 ) -> Support:
     """Which reads the scan used, for the evidence BAM's second pass."""
     t = o.thresholds
     windows = tuple(s.target.windows(s.models, t.flank))
     clusters = [c for _, c in shown]
-    removed = removed_fragments(junctions)
-    return Support(s.inp, clusters, removed, windows, read_flag_mask(t), o.unmapped_tail)
+    return Support(s.inp, clusters, removed_by, windows, read_flag_mask(t), o.unmapped_tail)
 
 
 def _annotate(
@@ -187,7 +191,8 @@ def _annotate(
     """Cluster the passing evidence and annotate the clusters shown (the reads are opened for
     the junction sequence when there is no FASTA)."""
     t = s.coverage.t
-    with _fasta(s.inp) as fasta, s.inp.open() as bam:
+    opened = pysam.FastaFile(str(s.inp.reference)) if s.inp.reference else nullcontext()
+    with opened as fasta, s.inp.open() as bam:
         ctx = Context(s.target, s.models, s.inp.style, t, rna, fasta, bam)
         clusters = shown_clusters(cluster(junctions, s.models, t, rna), s.target, t)
         return annotated(clusters, removed, ctx)
@@ -256,20 +261,6 @@ def _check_umis(keys: MoleculeKeys, o: Options, inp: AlignmentInput) -> None:
             f"{keys.asked} reads looked at carries one. Check the UMI settings (see "
             "docs/troubleshooting.md), or set umi: auto"
         )
-
-
-class _fasta:
-    """The reference FASTA opened for the annotation, or None."""
-
-    def __init__(self, inp: AlignmentInput) -> None:
-        self.handle = pysam.FastaFile(str(inp.reference)) if inp.reference else None
-
-    def __enter__(self) -> pysam.FastaFile | None:
-        return self.handle
-
-    def __exit__(self, *exc: object) -> None:
-        if self.handle is not None:
-            self.handle.close()
 
 
 def _facts(
