@@ -103,3 +103,19 @@ def test_unsafe_sample_id_is_refused(tmp_path):
     b.add("r", "chr17", 81_996_700, "100M")
     with pytest.raises(UsageError, match="not a safe ID"):
         scan(b.write(tmp_path / "s.bam"), sample="../x")
+
+
+def test_detected_with_too_little_coverage_leaves_the_reciprocal_not_assessed(tmp_path):
+    """Issue 13 case 4: three junction reads and nothing else make a call, but could never
+    have shown a reciprocal: it is not assessed, never 'absent'."""
+    b = BamBuilder()
+    for i in range(3):
+        add_split(b, f"split{i}", shift=i)
+    result = scan(b.write(tmp_path / "s.bam"), sample="s")
+    assert result["call"] == "DETECTED"
+    assert result["sensitivity"]["detectable_fraction"] is None
+    assert result["reciprocal"]["status"] == "not_assessed"
+    assert result["reciprocal"]["statement"] == (
+        "Reciprocal TFE3::ASPSCR1 not assessed: the junction regions lacked the coverage to "
+        "show it. This argues neither for nor against any diagnosis."
+    )
