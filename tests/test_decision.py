@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from fusioncheck.assess import detectable_fraction, poisson_at_least
 from fusioncheck.config import Thresholds
-from fusioncheck.decision import Decision, Facts, decide, detectable_fraction, poisson_at_least
+from fusioncheck.decision import Decision, Facts, decide
 from fusioncheck.model import FusionRecord
 
 T = Thresholds()  # min_support 3, max_unmatched_junction_clips 2, negative_max_fraction 0.10

@@ -7,11 +7,11 @@ toward sequence of no known gene.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from fusioncheck.config import Thresholds
 from fusioncheck.coverage import Coverage
-from fusioncheck.decision import detectable_fraction
 from fusioncheck.design import SideName
 from fusioncheck.genes import ContigStyle, GeneModels
 from fusioncheck.model import (
@@ -190,3 +190,28 @@ def unmatched_at_junctions(unmatched: Counter[Breakend], models: GeneModels, tar
     for n in target.three_prime.junction_exons:
         edges.add((three.chrom, three.acceptor(n), "above" if three.strand == "+" else "below"))
     return sum(n for b, n in unmatched.items() if (b.chrom, b.pos, b.keeps) in edges)
+
+
+# --- the Poisson model of sensitivity --------------------------------------------------------
+
+
+def poisson_at_least(k: int, mean: float) -> float:
+    """P(X >= k) for X ~ Poisson(mean)."""
+    below = sum(math.exp(-mean) * mean**i / math.factorial(i) for i in range(k))
+    return 1.0 - below
+
+
+def detectable_fraction(informative: float, min_support: int, power: float) -> float | None:
+    """Smallest fusion fraction f for which Poisson(f * informative) >= min_support has
+    probability ``power``; None when nothing informative was seen.  May exceed 1: then not
+    even a fusion in every molecule would reliably be seen."""
+    if informative <= 0:
+        return None
+    lo, hi = 0.0, 1000.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if poisson_at_least(min_support, mid) >= power:
+            hi = mid
+        else:
+            lo = mid
+    return hi / informative

@@ -6,7 +6,6 @@ BAM, a file or a clock, so every rule is unit-tested with literal inputs.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from fusioncheck.config import Thresholds
@@ -133,28 +132,3 @@ def _coverage(f: Facts, t: Thresholds) -> str | None:
         f"coverage at the junction is too low to exclude the fusion ({shown}; "
         f"NOT_DETECTED needs {needed:.0%} or less)"
     )
-
-
-# --- sensitivity ------------------------------------------------------------------------------
-
-
-def poisson_at_least(k: int, mean: float) -> float:
-    """P(X >= k) for X ~ Poisson(mean)."""
-    below = sum(math.exp(-mean) * mean**i / math.factorial(i) for i in range(k))
-    return 1.0 - below
-
-
-def detectable_fraction(informative: float, min_support: int, power: float) -> float | None:
-    """Smallest fusion fraction f for which Poisson(f * informative) >= min_support has
-    probability ``power``; None when nothing informative was seen.  May exceed 1: then not
-    even a fusion in every molecule would reliably be seen."""
-    if informative <= 0:
-        return None
-    lo, hi = 0.0, 1000.0
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        if poisson_at_least(min_support, mid) >= power:
-            hi = mid
-        else:
-            lo = mid
-    return hi / informative
