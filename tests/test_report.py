@@ -100,6 +100,26 @@ def hostile() -> dict:
     return doc
 
 
+def partners() -> dict:
+    """SFPQ, NONO and RBM10 joined to TFE3 in one sample: what each points to, in the PDF too."""
+    others = [
+        fusion(five_prime_gene=gene, kind="other_partner", type_label=None)
+        for gene in ("SFPQ", "NONO", "RBM10")
+    ]
+    return document(
+        "S_partners",
+        "NOT_DETECTED",
+        others,
+        call_reason="no ASPSCR1::TFE3 evidence; TFE3 fusions with SFPQ, NONO and RBM10 were found",
+    )
+
+
+def ex4() -> dict:
+    """ASPSCR1 ex7::TFE3 ex4: in frame; the scan gives it no literature type."""
+    join = fusion(exon_3p=4, breakpoint_3p="chrX:49038442", type_label=None)
+    return document("S_ex4", "DETECTED", [join])
+
+
 def balanced() -> dict:
     recip = fusion(
         five_prime_gene="TFE3", three_prime_gene="ASPSCR1", kind="reciprocal",
@@ -279,6 +299,8 @@ DOCUMENTS = {
     "hostile": hostile,
     "balanced": balanced,
     "dna_panel": dna_panel,
+    "partners": partners,
+    "ex4": ex4,
 }
 
 
@@ -403,6 +425,47 @@ def test_pdf_has_the_same_sections(name, rendered):
     if name in CALL_SENTENCES:
         assert CALL_SENTENCES[name] in flat
     assert "Page 1 of" in flat
+
+
+# Issue 17: each corrected statement, for the case it concerns, in the PDF as in the HTML.
+PDF_STATEMENTS = {
+    "balanced": [
+        "This does not point to renal cell carcinoma: balanced as well as unbalanced forms of "
+        "the translocation have been observed in ASPS [6]",
+        "The reciprocal is compatible with either tumour.",
+    ],
+    "detected": [
+        "No reciprocal TFE3::ASPSCR1 evidence was found. This does not point to ASPS",
+        "The fusion alone therefore does not distinguish these tumours (alveolar soft part "
+        "sarcoma, TFE3-rearranged renal cell carcinoma and TFE3-rearranged PEComa or "
+        "PEComa-like neoplasm)",
+    ],
+    "prcc_tfe3": [
+        "TFE3-rearranged (Xp11 translocation) renal cell carcinoma (renal) [11]",
+        "rare alveolar soft part sarcomas without ASPSCR1 involvement (soft tissue) [15]",
+    ],
+    "partners": [
+        "TFE3-rearranged PEComa (SFPQ was the most common TFE3 partner in a 2024 series of 25) "
+        "(visceral) [8]",
+        "TFE3-rearranged PEComa (third most common TFE3 partner in a 2024 series, after SFPQ "
+        "and ASPSCR1) (visceral) [8]",
+        "Note: RBM10::TFE3 arises from a cryptic intrachromosomal Xp11.2 inversion that "
+        "conventional TFE3 break-apart FISH can miss [10].",
+    ],
+    "ex4": [
+        "ASPSCR1 exon 7 joined to TFE3 exon 4 (NM_024083.4 / NM_006521.6), in frame, not a "
+        "reported ASPS type.",
+        "ASPSCR1 exon 7 joined to TFE3 exon 4 is in frame, but it is not a reported ASPS "
+        "junction type",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(PDF_STATEMENTS))
+def test_pdf_carries_the_corrected_statement_for_its_case(name, rendered):
+    flat = " ".join(_pdf_pages(rendered[name]["pdf"]))
+    for statement in PDF_STATEMENTS[name]:
+        assert statement in flat, statement
 
 
 def _pdf_pages(pdf: Path) -> list[str]:
@@ -641,12 +704,6 @@ def test_fish_note_says_which_cases_it_cannot_settle():
             "conventional TFE3 break-apart FISH can miss [10]") in page  # fmt: skip
 
 
-def ex4() -> dict:
-    """ASPSCR1 ex7::TFE3 ex4: in frame; the scan gives it no literature type."""
-    join = fusion(exon_3p=4, breakpoint_3p="chrX:49038442", type_label=None)
-    return document("S_ex4", "DETECTED", [join])
-
-
 def test_exon4_join_is_in_frame_not_a_reported_type():
     """Item 5: sentence, evidence table, figure caption and interpretation say so."""
     doc = ex4()
@@ -686,6 +743,10 @@ def test_transcript_versions_come_from_the_result():
             "(ASPSCR1) and NM_006521.6 / ENST00000315869.8 (TFE3).") in page  # fmt: skip
     negative = _rendered(not_detected())  # no record: the gene models the report draws with
     assert "NM_024083.4 / ENST00000306739.8 (ASPSCR1)" in negative
+    assert ("MANE Select pairs NM_024083.4 with Ensembl transcript ENST00000306739.9 "
+            "(MANE-Select cross-reference of UniProtKB Q9BZE9).") in negative  # fmt: skip
+    assert ("Which Ensembl transcript MANE Select pairs with NM_006521.6 (TFE3) was not "
+            "confirmed against a MANE record.") in negative  # fmt: skip
 
 
 def test_every_reference_is_complete_or_says_what_is_unconfirmed():
@@ -701,6 +762,16 @@ def test_every_reference_is_complete_or_says_what_is_unconfirmed():
         "WHO Classification of Tumours Editorial Board. Soft Tissue and Bone Tumours. WHO "
         "Classification of Tumours, 5th edition. Lyon (France): International Agency for "
         "Research on Cancer (WHO classification of tumours series, 5th ed.; vol. 3). 2020."
+    )
+    assert refs[4] == (
+        "Heimann P, El Housni H, Ogur G, et al. Fusion of a novel gene, RCC17, to the TFE3 gene "
+        "in t(X;17)(p11.2;q25.3)-bearing papillary renal cell carcinomas. Cancer Res. "
+        "2001;61(10):4130-4135. PMID 11358836."
+    )
+    assert refs[17] == (
+        "Folpe AL, Deyrup AT. Alveolar soft-part sarcoma: a review and update. J Clin Pathol. "
+        "2006;59:1127-1132. PMCID PMC1860509. doi:10.1136/jcp.2005.031120. [Not confirmed "
+        "against a bibliographic record: PMID.]"
     )
     for ref in refs[2:]:  # NORD and the WHO book (publisher, series volume) have no PMID
         if "(web page)" in ref:  # web sources: dated, no PMID

@@ -250,6 +250,7 @@ def method_text(result: dict[str, Any], models: GeneModels) -> list[str]:
         f"literature's junction types are mapped to current exon numbers by inference ({types}) "
         "and printed only as a correspondence; an in-frame join at another exon is called "
         f'"{interp.statements["ex4_note"]}".',
+        interp.say("transcripts_mane"),
         interp.say("exon_eras"),
     ]
     return paras + ["Limitations: " + " ".join(_limits())]
