@@ -6,7 +6,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Aligners and tools the fixtures and tests use; chromium renders the HTML report to PDF;
 # delly and GNU time are what benchmarks/run.py compares against and measures memory with.
-APT_PACKAGES=(samtools bcftools tabix rna-star bwa hisat2 chromium poppler-utils delly time)
+# nodejs/npm install igv.js for the optional interactive evidence page (igv_html).
+APT_PACKAGES=(samtools bcftools tabix rna-star bwa hisat2 chromium poppler-utils delly time
+  nodejs npm)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
@@ -24,4 +26,10 @@ fi
 # A Debian system Python refuses pip installs unless told (PEP 668); other Pythons ignore this.
 PIP_BREAK_SYSTEM_PACKAGES=1 "$PYTHON" -m pip install -q -e ".[test]"
 
+# igv.js for the interactive evidence page, exactly the version and tarball hash that
+# resources/igv/package-lock.json pins, into resources/igv/node_modules (not in git); the page
+# inlines it, so it must be here before the workflow runs, not fetched by the page.
+npm ci --prefix resources/igv --no-audit --no-fund --loglevel=error
+
 echo "fusioncheck installed: $(fusioncheck --version), $(snakemake --version | head -1) (snakemake)"
+echo "igv.js $(node -p 'require("./resources/igv/node_modules/igv/package.json").version') for igv_html"

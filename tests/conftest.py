@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from chromium import Browser, require_tool
 from fusioncheck.simulate import SimulationResult, SimulationSpec, simulate
 
 
@@ -26,3 +27,11 @@ def simulate_fixture(
         return made[spec]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for every test that opens a page."""
+    b = Browser(require_tool("chromium"))
+    yield b
+    b.close()

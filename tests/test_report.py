@@ -8,21 +8,18 @@ skips them (Debian: ``apt-get install chromium poppler-utils bcftools``).
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import json
 import os
 import re
-import select
 import shutil
 import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 import pysam
 import pytest
 
 from builders import document, fusion, validate
+from chromium import require_tool
 from fusioncheck import genes
 from fusioncheck.cli import main
 from fusioncheck.errors import InputError
@@ -134,161 +131,6 @@ def balanced() -> dict:
     return doc
 
 
-# --- tools ------------------------------------------------------------------------------------
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is required for the report tests (Debian: see the module docstring)")
-    return path
-
-
-class Browser:
-    """Headless Chromium driven over the DevTools protocol on a pipe (--remote-debugging-pipe:
-    NUL-terminated JSON on fds 3/4), so no websocket library or port is needed."""
-
-    def __init__(self, executable: str) -> None:
-        self.profile = tempfile.mkdtemp(prefix="fusioncheck-test-chromium-")
-        to_child_r, self._to_child = os.pipe()
-        self._from_child, from_child_w = os.pipe()
-
-        def wire() -> None:  # in the child: our pipe ends become its fds 3 and 4
-            a = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10)
-            b = fcntl.fcntl(from_child_w, fcntl.F_DUPFD, 10)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-
-        self.proc = subprocess.Popen(
-            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--disable-extensions", "--disable-dev-shm-usage",
-             "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "about:blank"],
-            preexec_fn=wire, pass_fds=(3, 4), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict] = []
-
-    def _read_message(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_child], [], [], left)[0]:
-                raise TimeoutError("no answer from Chromium")
-            chunk = os.read(self._from_child, 1 << 16)
-            if not chunk:
-                raise RuntimeError("Chromium closed the DevTools pipe")
-            self._buffer += chunk
-        raw, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(raw)
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float = 30) -> dict:  # fmt: skip
-        self._next_id += 1
-        message: dict = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._to_child, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read_message(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def wait_for(self, method: str, session: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(
-            e.get("method") == method and e.get("sessionId") == session for e in self.events
-        ):
-            self.events.append(self._read_message(deadline))
-
-    def open(self, page: Path) -> Page:
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.send(f"{domain}.enable", session=session)
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": 1000, "height": 1400, "deviceScaleFactor": 1, "mobile": False},
-                  session=session)  # fmt: skip
-        url = page.resolve().as_uri()
-        self.send("Page.navigate", {"url": url}, session=session)
-        self.wait_for("Page.loadEventFired", session)
-        time.sleep(0.3)  # let late console/CSP messages arrive
-        self.send("Runtime.evaluate", {"expression": "1"}, session=session)  # drain events
-        return Page(self, session, url)
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close", timeout=10)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._to_child)
-        os.close(self._from_child)
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-
-class Page:
-    def __init__(self, browser: Browser, session: str, url: str) -> None:
-        self.browser, self.session, self.url = browser, session, url
-
-    def _events(self, method: str) -> list[dict]:
-        return [
-            e["params"]
-            for e in self.browser.events
-            if e.get("method") == method and e.get("sessionId") == self.session
-        ]
-
-    def evaluate(self, expression: str) -> object:
-        reply = self.browser.send(
-            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, self.session
-        )
-        return reply["result"].get("value")
-
-    def console_problems(self) -> list[str]:
-        problems = [
-            f"console.{e['type']}: {e['args']}" for e in self._events("Runtime.consoleAPICalled")
-        ]
-        problems += [f"exception: {e}" for e in self._events("Runtime.exceptionThrown")]
-        problems += [
-            f"log {e['entry']['level']}: {e['entry']['text']}"
-            for e in self._events("Log.entryAdded")
-            if e["entry"]["level"] in ("error", "warning")
-        ]
-        problems += [
-            f"dialog: {e['message']}" for e in self._events("Page.javascriptDialogOpening")
-        ]
-        return problems
-
-    def requests(self) -> list[str]:
-        return [e["request"]["url"] for e in self._events("Network.requestWillBeSent")]
-
-    def screenshot(self, path: Path) -> Path:
-        size = self.browser.send("Page.getLayoutMetrics", session=self.session)["cssContentSize"]
-        self.browser.send("Emulation.setDeviceMetricsOverride",
-                          {"width": 1000, "height": int(size["height"]), "deviceScaleFactor": 1,
-                           "mobile": False}, self.session)  # fmt: skip
-        data = self.browser.send(
-            "Page.captureScreenshot", {"format": "png"}, self.session, timeout=60
-        )["data"]
-        import base64
-
-        path.write_bytes(base64.b64decode(data))
-        return path
-
-
 # --- fixtures ---------------------------------------------------------------------------------
 
 DOCUMENTS = {
@@ -307,7 +149,7 @@ DOCUMENTS = {
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict:
     """Every document rendered through the CLI (HTML, PDF, VCF) plus a cohort page."""
-    _tool("chromium")
+    require_tool("chromium")
     base = tmp_path_factory.mktemp("report")
     docs, jsons = {}, []
     for name, build in DOCUMENTS.items():
@@ -333,13 +175,6 @@ def rendered(tmp_path_factory) -> dict:
         }
     out["cohort"] = cohort
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    b = Browser(_tool("chromium"))
-    yield b
-    b.close()
 
 
 # --- the HTML in Chromium ---------------------------------------------------------------------
@@ -415,7 +250,10 @@ def test_pdf_has_the_same_sections(name, rendered):
     pdf = rendered[name]["pdf"]
     assert pdf.read_bytes()[:5] == b"%PDF-"
     out = subprocess.run(
-        [_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        [require_tool("pdftotext"), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     flat = " ".join(out.split())
     positions = [flat.find(title) for title in SECTION_TITLES]
@@ -470,7 +308,10 @@ def test_pdf_carries_the_corrected_statement_for_its_case(name, rendered):
 
 def _pdf_pages(pdf: Path) -> list[str]:
     out = subprocess.run(
-        [_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        [require_tool("pdftotext"), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
 
@@ -527,7 +368,7 @@ def test_invalid_result_is_refused_with_the_field(tmp_path, capsys):
 
 
 def _records(vcf: Path) -> dict[str, pysam.VariantRecord]:
-    subprocess.run([_tool("bcftools"), "view", str(vcf)], check=True, capture_output=True)
+    subprocess.run([require_tool("bcftools"), "view", str(vcf)], check=True, capture_output=True)
     with pysam.VariantFile(str(vcf)) as handle:
         assert handle.header.version == "VCFv4.3"
         return {rec.id: rec for rec in handle}

@@ -193,15 +193,6 @@ def test_imprecise_record_has_no_junction_sequence(simulate_fixture, tmp_path):
 # --- the read figure in the report, in real Chromium ------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from test_report import Browser, _tool
-
-    b = Browser(_tool("chromium"))
-    yield b
-    b.close()
-
-
 def test_report_draws_the_supporting_reads_from_the_evidence_bam(busy, browser, tmp_path):
     _, out, result = busy
     assert main(["report", str(out / "s.fusioncheck.json"), "--outdir", str(tmp_path)]) == 0
