@@ -45,7 +45,6 @@ INSTALL_IGV_JS = (
 FLANKING = 2000
 
 _TEMPLATE_SCRIPT = re.compile(r'<script[^>]*\bsrc="[^"]*igv[^"]*\.js"[^>]*>\s*</script>')
-_REMOTE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?[a-z]+:", re.I)
 
 
 #: The browser itself refuses any request that leaves the page: scripts and styles inline,
@@ -235,12 +234,12 @@ def write_igv_html(
         (work / "tracks.json").write_text(json.dumps(track_config(result, evidence_bam)))
         (work / "template.html").write_text(page)
         with atomic_output(out) as partial:
-            _run_igv_reports(work, reference, partial)
+            _run_igv_reports(work, reference, partial, out.name)
             check_offline(partial.read_text(), out)
     return out
 
 
-def _run_igv_reports(work: Path, reference: Path, out: Path) -> None:
+def _run_igv_reports(work: Path, reference: Path, out: Path, name: str) -> None:
     """igv-reports' create_report, run by this Python (the one it is installed in)."""
     command = [
         sys.executable, "-m", "igv_reports.report", str(work / "sites.bedpe"),
@@ -251,4 +250,4 @@ def _run_igv_reports(work: Path, reference: Path, out: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-5:])
-        raise IgvHtmlError(f"igv-reports failed writing {out.name}:\n{tail}")
+        raise IgvHtmlError(f"igv-reports failed writing {name}:\n{tail}")
