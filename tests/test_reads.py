@@ -104,7 +104,7 @@ def _tally(bam, per_window: int):
         for chunk in chunks(tuple(s.target.windows(s.models, s.coverage.t.flank)), per_window):
             part = coverage.empty()
             read_chunk(handle, s.inp, chunk, s.coverage.t, part, lambda r: None, Counter())
-            crossing += sum(len(names) for names in part.tally.pending.values())
+            crossing += len(part.tally.open)
             merged.tally.merge(part.tally)
     return s.coverage, merged, crossing
 

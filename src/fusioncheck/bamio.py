@@ -35,10 +35,12 @@ TARGET_CONTIGS = ("chr17", "chrX")
 #: per 100 bp (they clip or drop it).  Other sequence gives ~75 % (unrelated) to 100 %
 #: (complemented), so 10 % sits far from both.
 MAX_READ_MISMATCH_RATE = 0.10
-#: The sample of reads compared with the FASTA: up to this many reads from each of
-#: REFERENCE_SLICES equal slices of each target window (spread over the genes, bounded cost).
-READS_PER_SLICE = 64
-REFERENCE_SLICES = 8
+#: The sample of reads compared with the FASTA: the first this many fully aligned reads of
+#: each target window, among at most READS_EXAMINED of its reads.  One fetch per window: at
+#: panel depth each fetch costs a seek through up to 16 kb of reads (the index's resolution),
+#: so slices spread over the window would cost seconds.
+READS_COMPARED = 512
+READS_EXAMINED = 50_000
 #: Fewer compared bases than this decide nothing (too few reads to tell errors from a mismatch).
 MIN_COMPARED_BASES = 2000
 #: CIGAR operations of a read aligned end to end without clip, indel or splice: M, =, X.
@@ -418,29 +420,26 @@ def _compare_window(
     (no clip, indel or splice: their bases pair with the reference one to one, and a splice
     site placed a few bases off would add mismatches that do not come from the FASTA)."""
     genome = fasta.fetch(name, window.start - 1, window.end).upper()
-    step = -(-(window.end - window.start + 1) // REFERENCE_SLICES)
-    compared = mismatched = 0
-    for lo in range(window.start - 1, window.end, step):
-        taken = 0
-        for read in bam.fetch(name, lo, min(lo + step, window.end)):
-            if taken == READS_PER_SLICE:
-                break
-            if (
-                read.reference_start < lo
-                or read.flag & 0xF04  # unmapped, secondary, QC fail, duplicate, supplementary
-                or read.query_sequence is None
-                or read.reference_end is None
-                or read.reference_end > window.end
-                or any(op not in _FULLY_ALIGNED_OPS for op, _ in read.cigartuples or ())
-            ):
-                continue
-            ref = genome[
-                read.reference_start - window.start + 1 : read.reference_end - window.start + 1
-            ]
-            pairs = [(a, b) for a, b in zip(read.query_sequence.upper(), ref) if a != "N"]
-            compared += len(pairs)
-            mismatched += sum(a != b for a, b in pairs)
-            taken += 1
+    compared = mismatched = taken = 0
+    for examined, read in enumerate(bam.fetch(name, window.start - 1, window.end)):
+        if taken == READS_COMPARED or examined == READS_EXAMINED:
+            break
+        if (
+            read.reference_start < window.start - 1
+            or read.flag & 0xF04  # unmapped, secondary, QC fail, duplicate, supplementary
+            or read.query_sequence is None
+            or read.reference_end is None
+            or read.reference_end > window.end
+            or any(op not in _FULLY_ALIGNED_OPS for op, _ in read.cigartuples or ())
+        ):
+            continue
+        ref = genome[
+            read.reference_start - window.start + 1 : read.reference_end - window.start + 1
+        ]
+        pairs = [(a, b) for a, b in zip(read.query_sequence.upper(), ref) if a != "N"]
+        compared += len(pairs)
+        mismatched += sum(a != b for a, b in pairs)
+        taken += 1
     return compared, mismatched
 
 

@@ -5,13 +5,12 @@ does not grow with the size of the BAM.  Reads removed by a read filter (seconda
 are counted under its name and looked at no further.
 
 At panel depth nearly every read sits in a window and nearly none is evidence, so the loop
-decides from the flag and the CIGAR alone, cheapest test first, whether a read can be
-evidence; the rest (a properly paired or unpaired primary alignment with no SA tag and no
-soft clip of ``min_anchor`` bases or more) only count towards coverage, and a one-block
-alignment through :meth:`Coverage.add_simple`.  With ``threads`` above 1 the windows are cut
-into chunks that worker processes read (htslib's decompression threads do not speed up the
-Python loop); each returns its coverage tally and the few reads that can be evidence, which
-this process merges and feeds to the evidence collector in genomic order, as one thread would.
+decides from the flag, the CIGAR and the SA tag alone whether a read can be evidence, and hands
+every read to a :class:`~fusioncheck.coverage.ChunkCounter`, which counts coverage in bulk.
+With ``threads`` above 1 the windows are cut into chunks that worker processes read (htslib's
+decompression threads do not speed up the Python loop); each returns its coverage tally and
+the few reads that can be evidence, which this process merges and feeds to the evidence
+collector in genomic order, as one thread would.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ _SUPPLEMENTARY = 0x800
 _PAIR_BITS = _PAIRED | _PROPER | _MATE_UNMAPPED
 _SOFT_CLIP = 4
 _ONE_BLOCK = (0, 7, 8)  # M, =, X: a CIGAR of one of these is a single aligned block
-_PRUNE_EVERY = 1 << 16  # reads between clean-ups of the coverage's fragments in flight
 _CHUNKS_PER_THREAD = 4  # per window: small chunks even out dense and sparse stretches
 
 
@@ -113,12 +111,15 @@ def read_chunk(
 ) -> None:
     """Feed the chunk's reads to ``coverage`` and those that can be evidence to ``evidence``.
     The per-read loop of the whole scan: every test here is paid by every read."""
-    mask, anchor, gene = read_flag_mask(t), t.min_anchor, chunk.window.gene
-    add, add_simple = coverage.add, coverage.add_simple
-    coverage.start_chunk(-1 if chunk.first else chunk.start)
+    mask, anchor = read_flag_mask(t), t.min_anchor
+    contig = inp.style.to_bam(chunk.window.chrom)
+    counter = coverage.chunk(
+        chunk.window.gene, bam.get_tid(contig), -1 if chunk.first else chunk.start
+    )
+    primary, supplementary = counter.primary, counter.supplementary
     before = -1 if chunk.first else chunk.start  # reads starting earlier: the last chunk's
     last = n = 0
-    for read in bam.fetch(inp.style.to_bam(chunk.window.chrom), chunk.start, chunk.end):
+    for read in bam.fetch(contig, chunk.start, chunk.end):
         start = read.reference_start
         if start < last:
             raise _out_of_order(inp, read)
@@ -128,29 +129,23 @@ def read_chunk(
             if start >= before:
                 removed[_flag_filter(flag & mask)] += 1
             continue
+        n += 1
         if flag & _UNMAPPED:  # evidence only
             evidence(read)
             continue
         if flag & _SUPPLEMENTARY:  # evidence; exon coverage only
             evidence(read)
-            add(gene, read)
+            supplementary(read, flag, start)
             continue
-        cigar = read.cigartuples
-        if cigar and len(cigar) == 1 and cigar[0][0] in _ONE_BLOCK:
-            split = read.has_tag("SA")
-            if split or flag & _PAIR_BITS == _PAIRED:  # split, or a discordant pair
-                evidence(read)
-            add_simple(gene, read, flag, cigar[0][1], split)
-        else:
-            if not cigar or _can_be_evidence(read, flag, cigar, anchor):
-                evidence(read)
-            add(gene, read)
-        n += 1
-        if not n % _PRUNE_EVERY:
-            coverage.prune(start)
+        cigar = read.cigartuples or []
+        split = read.has_tag("SA")
+        one_block = cigar[0][1] if len(cigar) == 1 and cigar[0][0] in _ONE_BLOCK else 0
+        if split or flag & _PAIR_BITS == _PAIRED or not one_block and _clipped(cigar, anchor):
+            evidence(read)  # split, a discordant pair, or clipped enough to place the clip
+        primary(read, flag, start, cigar, one_block, split)
     # A whole window: no later read is of its gene; a chunk: keep what the merge needs.
-    coverage.end_chunk(None if chunk.first and chunk.last else chunk.end)
-    log.debug("read %d alignments from %s:%d-%d", n, gene, chunk.start, chunk.end)
+    counter.close(None if chunk.first and chunk.last else chunk.end)
+    log.debug("read %d alignments from %s:%d-%d", n, chunk.window.gene, chunk.start, chunk.end)
 
 
 def _out_of_order(inp: AlignmentInput, read: pysam.AlignedSegment) -> InputError:
@@ -161,18 +156,16 @@ def _out_of_order(inp: AlignmentInput, read: pysam.AlignedSegment) -> InputError
     )
 
 
-def _can_be_evidence(read: pysam.AlignedSegment, flag: int, cigar: list, anchor: int) -> bool:  # type: ignore[type-arg]
-    """Can a mapped primary alignment be evidence: a discordant pair, a soft clip long enough
-    to place, or an SA tag?  (What :class:`EvidenceCollector` ignores, cheapest test first.)"""
-    if flag & _PAIR_BITS == _PAIRED:
+def _clipped(cigar: list[tuple[int, int]], anchor: int) -> bool:
+    """Is either end soft-clipped by ``anchor`` bases or more (enough to place the clip)?
+    A read with no CIGAR is looked at by the evidence collector too."""
+    if not cigar:
         return True
     op, length = cigar[0]
     if op == _SOFT_CLIP and length >= anchor:
         return True
     op, length = cigar[-1]
-    if op == _SOFT_CLIP and length >= anchor:
-        return True
-    return read.has_tag("SA")
+    return op == _SOFT_CLIP and length >= anchor
 
 
 def _flag_filter(bits: int) -> str:
