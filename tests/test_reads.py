@@ -120,3 +120,18 @@ def test_fragments_across_chunk_boundaries_count_once(simulate_fixture):
     assert merged.tally.exon_bases == whole.tally.exon_bases
     assert merged.tally.intron_bases == whole.tally.intron_bases
     assert merged.junction_exon_coverage() == BEFORE["rna"]["junction_exon_coverage"]
+
+
+def test_parallel_chunks_start_at_the_index_resolution():
+    """Parallel chunks are cut at multiples of 16384 (where a fetch starts without decoding the
+    reads of the 16 kb before it) and cover each window without gap or overlap."""
+    from fusioncheck.genes import Window
+
+    window = Window("TFE3", "chrX", 49_026_731, 49_045_486)  # 1-based closed
+    cut = chunks((window,), 8, 1 << 14)
+    assert [(c.start, c.end, c.first, c.last) for c in cut] == [
+        (49_026_730, 49_037_312, True, False),
+        (49_037_312, 49_045_486, False, True),
+    ]
+    short = Window("ASPSCR1", "chr17", 100_001, 110_000)  # no multiple of 16384 inside
+    assert [(c.start, c.end) for c in chunks((short,), 8, 1 << 14)] == [(100_000, 110_000)]

@@ -208,10 +208,13 @@ class ChunkCounter:
 
     :meth:`primary` and :meth:`supplementary` take the alignments in genomic order and keep a
     few integers each; :meth:`flush` counts them in bulk.  A fragment counts once per exon:
-    its records are matched by read name, and a name is held (``until``) while another record
-    of the fragment may still come: its mate, up to the mate's start; any record, for the
-    whole window, if the read is split (SA tag, supplementary records) or secondary records
-    are kept; for the merge, if the mate is on another reference or before the chunk.
+    its records are matched by the hash of their read name, and a name is held (``until``)
+    while another record of the fragment may still come: its mate, up to the mate's start (for
+    a proper pair read whole, up to the fragment's end, known from TLEN without reading the
+    mate's position); any record, for the whole window, if the read is split (SA tag,
+    supplementary records) or secondary records are kept; for the merge, if the mate is on
+    another reference or before the chunk.  Two read names share a 64-bit hash with
+    probability 2**-64 per pair, among the few thousand names held at a time: negligible.
     """
 
     def __init__(self, coverage: Coverage, g: _Gene, tid: int, start: int) -> None:

@@ -39,7 +39,11 @@ _SUPPLEMENTARY = 0x800
 _PAIR_BITS = _PAIRED | _PROPER | _MATE_UNMAPPED
 _SOFT_CLIP = 4
 _ONE_BLOCK = (0, 7, 8)  # M, =, X: a CIGAR of one of these is a single aligned block
-_CHUNKS_PER_THREAD = 4  # per window: small chunks even out dense and sparse stretches
+_CHUNKS_PER_THREAD = 4  # per window at most: small chunks even out dense and sparse stretches
+#: Parallel chunks start at multiples of the index's linear resolution (16 kb for BAI and for
+#: CSI's default): a fetch from elsewhere first decodes every read from the 16 kb boundary
+#: before it, which at panel depth is more work than the chunk itself.
+_INDEX_GRAIN = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -54,15 +58,16 @@ class Chunk:
     last: bool
 
 
-def chunks(windows: tuple[Window, ...], per_window: int) -> list[Chunk]:
-    """Each window cut into ``per_window`` chunks of equal length, in genomic order."""
+def chunks(windows: tuple[Window, ...], per_window: int, grain: int = 1) -> list[Chunk]:
+    """Each window cut into at most ``per_window`` chunks of about equal length, the cuts at
+    multiples of ``grain`` (0-based), in genomic order."""
     out = []
     for w in windows:
         lo, hi = w.start - 1, w.end
-        cuts = [lo + (hi - lo) * i // per_window for i in range(per_window + 1)]
-        for i, (a, b) in enumerate(zip(cuts, cuts[1:])):
-            if b > a:
-                out.append(Chunk(w, a, b, i == 0, b == hi))
+        ideal = (lo + (hi - lo) * i // per_window for i in range(1, per_window))
+        inner = sorted({round(c / grain) * grain for c in ideal} - {lo, hi})
+        cuts = [lo, *(c for c in inner if lo < c < hi), hi]
+        out.extend(Chunk(w, a, b, a == lo, b == hi) for a, b in zip(cuts, cuts[1:]))
     return out
 
 
@@ -202,7 +207,8 @@ def _read_parallel(
     removed: Counter[str],
 ) -> None:
     empty = coverage.empty()
-    jobs = [_Job(inp, c, t, empty) for c in chunks(windows, threads * _CHUNKS_PER_THREAD)]
+    cut = chunks(windows, threads * _CHUNKS_PER_THREAD, _INDEX_GRAIN)
+    jobs = [_Job(inp, c, t, empty) for c in cut]
     # fork: a worker starts with the modules loaded, not in a fresh interpreter.
     context = multiprocessing.get_context("fork")
     with context.Pool(threads) as pool:
