@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # delly and GNU time are what benchmarks/run.py compares against and measures memory with.
 # nodejs/npm install igv.js for the optional interactive evidence page (igv_html).
 APT_PACKAGES=(samtools bcftools tabix rna-star bwa hisat2 chromium poppler-utils delly time
-  nodejs npm)
+  nodejs)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
@@ -18,6 +18,11 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 # With recommended packages (fonts for chromium among them), as the tests were run.
 $SUDO apt-get install -y -q "${APT_PACKAGES[@]}"
+# Debian's nodejs comes without npm (a package of its own); NodeSource's nodejs bundles npm and
+# conflicts with Debian's, so install it only where it is missing.
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get install -y -q npm
+fi
 
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
