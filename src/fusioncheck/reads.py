@@ -61,7 +61,7 @@ class Chunk:
 def chunks(windows: tuple[Window, ...], per_window: int, grain: int = 1) -> list[Chunk]:
     """Each window cut into at most ``per_window`` chunks of about equal length, the cuts at
     multiples of ``grain`` (0-based), in genomic order."""
-    out = []
+    out: list[Chunk] = []
     for w in windows:
         lo, hi = w.start - 1, w.end
         ideal = (lo + (hi - lo) * i // per_window for i in range(1, per_window))
