@@ -17,8 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
-import jsonschema
-
 from fusioncheck.errors import InputError
 
 SCHEMA_VERSION = "1.1"
@@ -264,6 +262,10 @@ def schema() -> dict[str, Any]:
 
 def validate(document: dict[str, Any], where: str) -> None:
     """:class:`InputError` naming the first schema violation of ``document``."""
+    # Imported here: only reading a document validates it, and jsonschema's import is a fifth
+    # of a scan's start-up, which on a whole-transcriptome BAM is most of the scan.
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
