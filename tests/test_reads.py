@@ -135,3 +135,21 @@ def test_parallel_chunks_start_at_the_index_resolution():
     ]
     short = Window("ASPSCR1", "chr17", 100_001, 110_000)  # no multiple of 16384 inside
     assert [(c.start, c.end) for c in chunks((short,), 8, 1 << 14)] == [(100_000, 110_000)]
+
+
+def test_workers_get_the_largest_chunks_first(simulate_fixture):
+    """An amplicon panel puts all but 60 of its reads in TFE3's two chunks: they are handed
+    out first, so no worker is left alone with one of them at the end."""
+    from fusioncheck.reads import largest_first
+
+    sim = simulate_fixture(**AMP)
+    s = _read(sim.bam, Options(reference=sim.genome, assay="amp"))
+    cut = chunks(tuple(s.target.windows(s.models, s.coverage.t.flank)), 8, 1 << 14)
+    with s.inp.open() as bam:
+        order = largest_first(bam, s.inp, cut)
+    assert [(c.window.gene, c.start) for c in cut] == [
+        ("ASPSCR1", 81_975_549), ("ASPSCR1", 81_985_536), ("ASPSCR1", 82_001_920),
+        ("ASPSCR1", 82_018_304), ("TFE3", 49_026_730), ("TFE3", 49_037_312),
+    ]  # fmt: skip
+    assert sorted(order) == [0, 1, 2, 3, 4, 5]
+    assert order[:2] == [5, 4]

@@ -20,6 +20,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pysam
 
@@ -93,7 +94,7 @@ def read_windows(
                         collector.add(read)
             # Secondary records repeat a read's name anywhere: one chunk per window then.
             if threads > 1 and "secondary" not in t.disabled_filters:
-                _read_parallel(inp, windows, t, threads, coverage, collector, bam.header, removed)
+                _read_parallel(inp, windows, t, threads, coverage, collector, bam, removed)
             else:
                 for chunk in chunks(windows, 1):
                     read_chunk(bam, inp, chunk, t, coverage, collector.add, removed)
@@ -203,22 +204,45 @@ def _read_parallel(
     threads: int,
     coverage: Coverage,
     collector: EvidenceCollector,
-    header: pysam.AlignmentHeader,
+    bam: pysam.AlignmentFile,
     removed: Counter[str],
 ) -> None:
     empty = coverage.empty()
     cut = chunks(windows, threads * _CHUNKS_PER_THREAD, _INDEX_GRAIN)
     jobs = [_Job(inp, c, t, empty) for c in cut]
+    order = largest_first(bam, inp, cut)
     # fork: a worker starts with the modules loaded, not in a fresh interpreter.
     context = multiprocessing.get_context("fork")
     with context.Pool(threads) as pool:
-        for done in pool.imap(_work, jobs):
-            coverage.tally.merge(done.tally)
-            coverage.molecules.asked += done.molecules[0]
-            coverage.molecules.with_umi += done.molecules[1]
-            removed.update(done.removed)
-            for line in done.evidence:
-                collector.add(pysam.AlignedSegment.fromstring(line, header))
+        results = dict(zip(order, pool.imap(_work, [jobs[i] for i in order])))
+    for i in range(len(jobs)):  # merged in genomic order, as one thread reads them
+        done = results[i]
+        coverage.tally.merge(done.tally)
+        coverage.molecules.asked += done.molecules[0]
+        coverage.molecules.with_umi += done.molecules[1]
+        removed.update(done.removed)
+        for line in done.evidence:
+            collector.add(pysam.AlignedSegment.fromstring(line, bam.header))
+
+
+def largest_first(bam: pysam.AlignmentFile, inp: AlignmentInput, cut: list[Chunk]) -> list[int]:
+    """The chunks' indices in the order to hand them to the workers: largest first, so that
+    no worker is left alone with a big chunk at the end.  A chunk's size is the compressed
+    bytes from its first read to the next chunk's (BGZF virtual offsets, which the index
+    gives without reading the chunk); a CRAM or remote file keeps genomic order."""
+    if inp.format != "BAM" or inp.is_remote:
+        return list(range(len(cut)))
+    starts = []
+    for c in cut:
+        reads = bam.fetch(inp.style.to_bam(c.window.chrom), c.start, c.end)
+        starts.append(bam.tell() >> 16 if next(reads, None) is not None else None)
+    end = Path(inp.path).stat().st_size
+    sizes = [0] * len(cut)
+    for i in reversed(range(len(cut))):
+        start = starts[i]
+        if start is not None:
+            sizes[i], end = max(0, end - start), start
+    return sorted(range(len(cut)), key=lambda i: -sizes[i])
 
 
 def _work(job: _Job) -> _Done:
