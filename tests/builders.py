@@ -46,6 +46,19 @@ def header(build: str = "GRCh38", style: str = "chr", sort_order: str = "coordin
     }
 
 
+def empty_bam(path: Path) -> Path:
+    """A valid, indexed GRCh38 BAM with no reads: enough for everything but a call."""
+    header = {
+        "HD": {"VN": "1.6", "SO": "coordinate"},
+        "SQ": [{"SN": "chr17", "LN": 83_257_441}, {"SN": "chrX", "LN": 156_040_895}],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pysam.AlignmentFile(str(path), "wb", header=header):
+        pass
+    pysam.index(str(path))
+    return path
+
+
 @dataclass
 class BamBuilder:
     build: str = "GRCh38"

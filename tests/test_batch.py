@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import jsonschema
-import pysam
 import pytest
 
+from builders import empty_bam
 from fusioncheck.batch import split_fix
 from fusioncheck.cli import main
 from fusioncheck.scan import SCHEMA_VERSION
@@ -145,14 +145,7 @@ def test_error_record_without_error_field_is_invalid() -> None:
 
 
 def test_header_only_bam_scans(tmp_path: Path) -> None:
-    header = {
-        "HD": {"VN": "1.6", "SO": "coordinate"},
-        "SQ": [{"SN": "chr17", "LN": 83_257_441}, {"SN": "chrX", "LN": 156_040_895}],
-    }
-    bam = tmp_path / "e.bam"
-    with pysam.AlignmentFile(str(bam), "wb", header=header):
-        pass
-    pysam.index(str(bam))
+    bam = empty_bam(tmp_path / "e.bam")
     (tmp_path / "s.tsv").write_text(f"sample\tbam\tassay\ne\t{bam}\trna\n")
     assert main(["scan-batch", "--sheet", str(tmp_path / "s.tsv"), "--outdir", str(tmp_path)]) == 0
     assert json.loads((tmp_path / "e.fusioncheck.json").read_text())["call"] == "INDETERMINATE"

@@ -17,12 +17,12 @@ from pathlib import Path
 import pysam
 import pytest
 
-from builders import document
+from builders import document, empty_bam
 from fusioncheck.cli import main
 from fusioncheck.errors import InputError
 from fusioncheck.review import igv_html
 from fusioncheck.review.igv_html import IgvHtmlError, check_offline, write_igv_html
-from test_workflow import empty_bam, snakemake, write_workdir
+from test_workflow import snakemake, write_workdir
 
 #: What igv.js holds once drawn: per panel, its locus and the alignments in each evidence group.
 JS_PANELS = """JSON.stringify(igvBrowser.findTracks(t => t.type === 'alignment')[0].trackView

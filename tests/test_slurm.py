@@ -32,9 +32,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pysam
 import pytest
 import yaml
+
+from builders import empty_bam
 
 REPO = Path(__file__).resolve().parent.parent
 SNAKEFILE = REPO / "workflow" / "Snakefile"
@@ -245,14 +246,7 @@ def test_bad_bam_costs_only_its_sample_on_the_cluster(cluster: Cluster, tmp_path
     # the scan fails on the node -- inside a batch with a good sample.
     data = tmp_path / "data"
     data.mkdir()
-    header = {
-        "HD": {"VN": "1.6", "SO": "coordinate"},
-        "SQ": [{"SN": "chr17", "LN": 83_257_441}, {"SN": "chrX", "LN": 156_040_895}],
-    }
-    whole = data / "whole.bam"
-    with pysam.AlignmentFile(str(whole), "wb", header=header):
-        pass
-    pysam.index(str(whole))
+    whole = empty_bam(data / "whole.bam")
     truncated = data / "truncated.bam"
     truncated.write_bytes(whole.read_bytes()[:-28])  # drop the BGZF end-of-file block
     shutil.copy(f"{whole}.bai", f"{truncated}.bai")

@@ -20,10 +20,10 @@ from dataclasses import fields
 from pathlib import Path
 
 import jsonschema
-import pysam
 import pytest
 import yaml
 
+from builders import empty_bam
 from fusioncheck.config import Thresholds, as_dict
 from fusioncheck.output import SAMPLE_ID
 from fusioncheck.sheet import SheetError, read_sheet
@@ -84,19 +84,6 @@ def planned_jobs(root: Path) -> dict[str, int]:
 def read_tsv(path: Path) -> list[dict[str, str]]:
     lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
     return list(csv.DictReader(lines, delimiter="\t"))
-
-
-def empty_bam(path: Path) -> Path:
-    """A valid, indexed GRCh38 BAM with no reads: enough for everything but a call."""
-    header = {
-        "HD": {"VN": "1.6", "SO": "coordinate"},
-        "SQ": [{"SN": "chr17", "LN": 83_257_441}, {"SN": "chrX", "LN": 156_040_895}],
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pysam.AlignmentFile(str(path), "wb", header=header):
-        pass
-    pysam.index(str(path))
-    return path
 
 
 def write_workdir(root: Path, rows: list[str], config: str = "") -> Path:
