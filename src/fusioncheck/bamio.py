@@ -43,8 +43,9 @@ READS_COMPARED = 512
 READS_EXAMINED = 50_000
 #: Fewer compared bases than this decide nothing (too few reads to tell errors from a mismatch).
 MIN_COMPARED_BASES = 2000
-#: CIGAR operations of a read aligned end to end without clip, indel or splice: M, =, X.
-_FULLY_ALIGNED_OPS = frozenset((0, 7, 8))
+#: CIGAR operations that align bases one to one (M, =, X): a CIGAR of these alone is one
+#: aligned block, with no clip, indel or splice.
+ALIGNED_OPS = frozenset((0, 7, 8))
 
 
 @dataclass(frozen=True)
@@ -430,7 +431,7 @@ def _compare_window(
             or read.query_sequence is None
             or read.reference_end is None
             or read.reference_end > window.end
-            or any(op not in _FULLY_ALIGNED_OPS for op, _ in read.cigartuples or ())
+            or any(op not in ALIGNED_OPS for op, _ in read.cigartuples or ())
         ):
             continue
         ref = genome[

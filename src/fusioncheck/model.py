@@ -93,6 +93,12 @@ class Junction:
 # --- the result document ----------------------------------------------------------------------
 
 
+def position(text: str) -> tuple[str, int]:
+    """A breakpoint field (``chr17:81996846``) as (chromosome, 1-based position)."""
+    chrom, pos = text.rsplit(":", 1)
+    return chrom, int(pos)
+
+
 @dataclass(frozen=True)
 class FusionRecord:
     five_prime_gene: str

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pysam
 
-from fusioncheck.bamio import AlignmentInput
+from fusioncheck.bamio import ALIGNED_OPS, AlignmentInput
 from fusioncheck.config import Thresholds
 from fusioncheck.coverage import Coverage, Tally
 from fusioncheck.errors import InputError
@@ -39,7 +39,6 @@ _SUPPLEMENTARY = 0x800
 #: Paired, properly paired, mate unmapped: a pair is discordant if only the first is set.
 _PAIR_BITS = _PAIRED | _PROPER | _MATE_UNMAPPED
 _SOFT_CLIP = 4
-_ONE_BLOCK = (0, 7, 8)  # M, =, X: a CIGAR of one of these is a single aligned block
 _CHUNKS_PER_THREAD = 4  # per window at most: small chunks even out dense and sparse stretches
 #: Parallel chunks start at multiples of the index's linear resolution (16 kb for BAI and for
 #: CSI's default): a fetch from elsewhere first decodes every read from the 16 kb boundary
@@ -145,7 +144,7 @@ def read_chunk(
             continue
         cigar = read.cigartuples or []
         split = read.has_tag("SA")
-        one_block = cigar[0][1] if len(cigar) == 1 and cigar[0][0] in _ONE_BLOCK else 0
+        one_block = cigar[0][1] if len(cigar) == 1 and cigar[0][0] in ALIGNED_OPS else 0
         if split or flag & _PAIR_BITS == _PAIRED or not one_block and _clipped(cigar, anchor):
             evidence(read)  # split, a discordant pair, or clipped enough to place the clip
         primary(read, flag, start, cigar, one_block, split)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pysam
 
+from fusioncheck import model
 from fusioncheck.model import Breakend, Side
 from fusioncheck.review.evidence_bam import record_label
 from fusioncheck.review.junction import halves
@@ -37,9 +38,9 @@ class Drawn:
 
 
 def _breakend(position: str, side: str) -> Breakend:
-    chrom, pos = position.rsplit(":", 1)
+    chrom, pos = model.position(position)
     keeps: Side = "below" if side == "below" else "above"
-    return Breakend(chrom, int(pos), keeps)
+    return Breakend(chrom, pos, keeps)
 
 
 def _offset(pos: int, b: Breakend, is_five: bool) -> int:

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from fusioncheck.model import FusionRecord, ScanResult
+from fusioncheck.model import FusionRecord, ScanResult, position
 
 #: Bases shown either side of a breakpoint: a read length or two.
 FLANK = 150
@@ -30,9 +30,9 @@ def _relative(path: Path | str, session: Path) -> str:
     return Path(os.path.relpath(path.resolve(), session.resolve().parent)).as_posix()
 
 
-def _locus(position: str) -> str:
-    contig, pos = position.rsplit(":", 1)
-    return f"{contig}:{max(1, int(pos) - FLANK)}-{int(pos) + FLANK}"
+def _locus(breakpoint: str) -> str:
+    contig, pos = position(breakpoint)
+    return f"{contig}:{max(1, pos - FLANK)}-{pos + FLANK}"
 
 
 def breakpoint_loci(result: ScanResult, regions: list[str]) -> list[str]:

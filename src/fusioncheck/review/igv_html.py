@@ -28,7 +28,7 @@ from pathlib import Path
 
 from fusioncheck.errors import FusioncheckError, InputError
 from fusioncheck.genes import ContigStyle
-from fusioncheck.model import ScanResult, load_result
+from fusioncheck.model import ScanResult, load_result, position
 from fusioncheck.output import atomic_output, atomic_write
 from fusioncheck.review.igv import FLANK
 
@@ -126,9 +126,9 @@ def inline_igv_js(template: str, igv_js: str, title: str, header: str) -> str:
     return _TEMPLATE_SCRIPT.sub(lambda _: f"<script>\n{script}\n</script>", page)
 
 
-def _bam_name(style: ContigStyle, position: str) -> tuple[str, int]:
-    chrom, pos = position.rsplit(":", 1)
-    return style.to_bam(chrom), int(pos)
+def _bam_name(style: ContigStyle, breakpoint: str) -> tuple[str, int]:
+    chrom, pos = position(breakpoint)
+    return style.to_bam(chrom), pos
 
 
 def sites_bedpe(result: ScanResult) -> str:
