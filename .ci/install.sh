@@ -7,8 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Aligners and tools the fixtures and tests use; chromium renders the HTML report to PDF;
 # delly and GNU time are what benchmarks/run.py compares against and measures memory with.
 # nodejs/npm install igv.js for the optional interactive evidence page (igv_html).
+# g++ and the Python headers build the compiled read loop (src/fusioncheck/readloop.pyx).
 APT_PACKAGES=(samtools bcftools tabix rna-star bwa hisat2 chromium poppler-utils delly time
-  nodejs)
+  nodejs g++ python3-dev)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then

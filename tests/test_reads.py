@@ -12,7 +12,8 @@ from collections import Counter
 
 import pytest
 
-from fusioncheck.reads import chunks, read_chunk
+from fusioncheck.readloop import read_chunk
+from fusioncheck.reads import chunks
 from fusioncheck.scan import Options, _read, scan
 
 RNA = {"seed": 1}  # STAR chimeric, the default positive

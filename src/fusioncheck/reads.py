@@ -4,41 +4,33 @@ Only the index-selected windows are read (plus, when asked, the unmapped tail), 
 does not grow with the size of the BAM.  Reads removed by a read filter (secondary, QC-failed)
 are counted under its name and looked at no further.
 
-At panel depth nearly every read sits in a window and nearly none is evidence, so the loop
-decides from the flag, the CIGAR and the SA tag alone whether a read can be evidence, and hands
-every read to a :class:`~fusioncheck.coverage.ChunkCounter`, which counts coverage in bulk.
-With ``threads`` above 1 the windows are cut into chunks that worker processes read (htslib's
-decompression threads do not speed up the Python loop); each returns its coverage tally and
-the few reads that can be evidence, which this process merges and feeds to the evidence
-collector in genomic order, as one thread would.
+At panel depth nearly every read sits in a window and nearly none is evidence, so the loop over
+a chunk's reads is compiled (:func:`fusioncheck.readloop.read_chunk`): it counts coverage itself
+and hands to Python only the reads that can be evidence.  This module cuts the windows into
+chunks and hands them out.  With ``threads`` above 1, worker processes read the chunks (one
+process decodes and loops over one chunk at a time; htslib's decompression threads would not
+share the loop); each returns its coverage tally and the few reads that can be evidence, which
+this process merges and feeds to the evidence collector in genomic order, as one thread would.
 """
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pysam
 
-from fusioncheck.bamio import ALIGNED_OPS, AlignmentInput
+from fusioncheck.bamio import AlignmentInput
 from fusioncheck.config import Thresholds
 from fusioncheck.coverage import Coverage, Tally
 from fusioncheck.errors import InputError
 from fusioncheck.evidence import EvidenceCollector
-from fusioncheck.filters import READ_FILTERS, read_flag_mask
+from fusioncheck.filters import read_flag_mask
 from fusioncheck.genes import Window
+from fusioncheck.readloop import read_chunk
 
-log = logging.getLogger(__name__)
-
-_PAIRED, _PROPER, _UNMAPPED, _MATE_UNMAPPED = 0x1, 0x2, 0x4, 0x8
-_SUPPLEMENTARY = 0x800
-#: Paired, properly paired, mate unmapped: a pair is discordant if only the first is set.
-_PAIR_BITS = _PAIRED | _PROPER | _MATE_UNMAPPED
-_SOFT_CLIP = 4
 _CHUNKS_PER_THREAD = 4  # per window at most: small chunks even out dense and sparse stretches
 #: Parallel chunks start at multiples of the index's linear resolution (16 kb for BAI and for
 #: CSI's default): a fetch from elsewhere first decodes every read from the 16 kb boundary
@@ -103,78 +95,6 @@ def read_windows(
             f"with `samtools quickcheck -v {inp.path}` and re-create it."
         ) from exc
     return removed
-
-
-def read_chunk(
-    bam: pysam.AlignmentFile,
-    inp: AlignmentInput,
-    chunk: Chunk,
-    t: Thresholds,
-    coverage: Coverage,
-    evidence: Callable[[pysam.AlignedSegment], None],
-    removed: Counter[str],
-) -> None:
-    """Feed the chunk's reads to ``coverage`` and those that can be evidence to ``evidence``.
-    The per-read loop of the whole scan: every test here is paid by every read."""
-    mask, anchor = read_flag_mask(t), t.min_anchor
-    contig = inp.style.to_bam(chunk.window.chrom)
-    counter = coverage.chunk(
-        chunk.window.gene, bam.get_tid(contig), -1 if chunk.first else chunk.start
-    )
-    primary, supplementary = counter.primary, counter.supplementary
-    before = -1 if chunk.first else chunk.start  # reads starting earlier: the last chunk's
-    last = n = 0
-    for read in bam.fetch(contig, chunk.start, chunk.end):
-        start = read.reference_start
-        if start < last:
-            raise _out_of_order(inp, read)
-        last = start
-        flag = read.flag
-        if start < before or flag & mask:
-            if start >= before:
-                removed[_flag_filter(flag & mask)] += 1
-            continue
-        n += 1
-        if flag & _UNMAPPED:  # evidence only
-            evidence(read)
-            continue
-        if flag & _SUPPLEMENTARY:  # evidence; exon coverage only
-            evidence(read)
-            supplementary(read, flag, start)
-            continue
-        cigar = read.cigartuples or []
-        split = read.has_tag("SA")
-        one_block = cigar[0][1] if len(cigar) == 1 and cigar[0][0] in ALIGNED_OPS else 0
-        if split or flag & _PAIR_BITS == _PAIRED or not one_block and _clipped(cigar, anchor):
-            evidence(read)  # split, a discordant pair, or clipped enough to place the clip
-        primary(read, flag, start, cigar, one_block, split)
-    # A whole window: no later read is of its gene; a chunk: keep what the merge needs.
-    counter.close(None if chunk.first and chunk.last else chunk.end)
-    log.debug("read %d alignments from %s:%d-%d", n, chunk.window.gene, chunk.start, chunk.end)
-
-
-def _out_of_order(inp: AlignmentInput, read: pysam.AlignedSegment) -> InputError:
-    return InputError(
-        f"{inp.path}: reads are out of order at {read.reference_name}:"
-        f"{read.reference_start + 1}; the index does not match the file. Re-sort and re-index "
-        "it (`samtools sort` then `samtools index`)."
-    )
-
-
-def _clipped(cigar: list[tuple[int, int]], anchor: int) -> bool:
-    """Is either end soft-clipped by ``anchor`` bases or more (enough to place the clip)?
-    A read with no CIGAR is looked at by the evidence collector too."""
-    if not cigar:
-        return True
-    op, length = cigar[0]
-    if op == _SOFT_CLIP and length >= anchor:
-        return True
-    op, length = cigar[-1]
-    return op == _SOFT_CLIP and length >= anchor
-
-
-def _flag_filter(bits: int) -> str:
-    return next(f.name for f in READ_FILTERS if f.flag & bits)
 
 
 # -- worker processes ------------------------------------------------------------------------
