@@ -20,9 +20,9 @@ import pysam
 import pytest
 
 from builders import BamBuilder, header, to_cram
-from fusioncheck.bamio import sequence_md5, target_windows
+from fusioncheck.bamio import _compare_window, sequence_md5, target_windows
 from fusioncheck.errors import InputError, OutputError, UsageError
-from fusioncheck.genes import CONTIG_LENGTHS, ContigStyle
+from fusioncheck.genes import CONTIG_LENGTHS, ContigStyle, Window
 from fusioncheck.output import TSV_COLUMNS, write_result
 from fusioncheck.scan import scan
 from fusioncheck.simulate.genome import build_genome, write_fasta
@@ -308,6 +308,33 @@ def test_the_right_fasta_passes_the_sequence_check(simulate_fixture, tmp_path):
 def test_reads_with_sequencing_errors_pass_the_sequence_check(simulate_fixture):
     sim = simulate_fixture(aligner="star", base_error_rate=0.02)
     assert scan(sim.bam, sample="s", reference=sim.genome)["call"] == "DETECTED"
+
+
+def test_the_sequence_check_counts_bases_not_ns(tmp_path):
+    """Bases compared and mismatched: an N in a read is not compared (against a base or an N
+    of the reference), a substitution is a mismatch."""
+    ref = "ACGTTGCA" * 25
+    ref = ref[:40] + "N" + ref[41:]
+    fasta = tmp_path / "g.fa"
+    fasta.write_text(">chrX\n" + ref + "\n")
+    pysam.faidx(str(fasta))
+    read = list(ref[30:50])
+    read[2], read[5] = "T" if read[2] != "T" else "A", "C" if read[5] != "C" else "G"
+    read[7] = read[10] = read[12] = "N"  # read[10] is on the reference's N
+    hdr = pysam.AlignmentHeader.from_dict(header())
+    with pysam.AlignmentFile(str(tmp_path / "r.bam"), "wb", header=hdr) as out:
+        for name, start, seq in (("same", 0, ref[:20]), ("differs", 30, "".join(read))):
+            seg = pysam.AlignedSegment.fromstring(
+                f"{name}\t0\tchrX\t{start + 1}\t60\t20M\t*\t0\t0\t{seq}\t{'I' * 20}", hdr
+            )
+            out.write(seg)
+    pysam.index(str(tmp_path / "r.bam"))
+    with (
+        pysam.AlignmentFile(str(tmp_path / "r.bam")) as bam,
+        pysam.FastaFile(str(fasta)) as genome,
+    ):
+        counts = _compare_window(bam, genome, "chrX", Window("T", "chrX", 1, 200))
+    assert counts == (37, 2)  # 20 + 17 bases; the two substitutions
 
 
 def test_sequence_md5_is_the_m5_samtools_writes(simulate_fixture, tmp_path):

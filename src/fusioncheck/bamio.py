@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import ne
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
@@ -434,12 +435,14 @@ def _compare_window(
             or any(op not in ALIGNED_OPS for op, _ in read.cigartuples or ())
         ):
             continue
+        query = read.query_sequence.upper()
         ref = genome[
             read.reference_start - window.start + 1 : read.reference_end - window.start + 1
         ]
-        pairs = [(a, b) for a, b in zip(read.query_sequence.upper(), ref) if a != "N"]
-        compared += len(pairs)
-        mismatched += sum(a != b for a, b in pairs)
+        mismatched += sum(map(ne, query, ref))
+        if "N" in query:  # an N in the read says nothing about the reference
+            mismatched -= sum(a == "N" != b for a, b in zip(query, ref))
+        compared += len(query) - query.count("N")
         taken += 1
     return compared, mismatched
 

@@ -15,7 +15,6 @@ this process merges and feeds to the evidence collector in genomic order, as one
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +129,8 @@ def _read_parallel(
     cut = chunks(windows, threads * _CHUNKS_PER_THREAD, _INDEX_GRAIN)
     jobs = [_Job(inp, c, t, empty) for c in cut]
     order = largest_first(bam, inp, cut)
+    import multiprocessing  # here: one thread, the default, never pays for importing it
+
     # fork: a worker starts with the modules loaded, not in a fresh interpreter.
     context = multiprocessing.get_context("fork")
     with context.Pool(threads) as pool:

@@ -100,7 +100,8 @@ def load_target(name_or_path: str = DEFAULT_TARGET) -> Target:
     if not path.suffix:
         path = resource_path(f"targets/{name_or_path}/target.yaml")
     try:
-        data = yaml.safe_load(path.read_text())
+        # libyaml's loader where PyYAML has it (its wheels do): every scan reads this file.
+        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         return Target(
             name=str(data["name"]),
             gene_models=(path.parent / data["gene_models"]).resolve(),

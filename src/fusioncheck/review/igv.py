@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from fusioncheck.model import FusionRecord, ScanResult, position
 
@@ -55,6 +54,8 @@ def session_xml(
     """The session text; ``regions`` are the loci shown when no fusion was found."""
     genome = _relative(reference, session) if reference else IGV_GENOMES.get(result.build, "hg38")
     loci = breakpoint_loci(result, regions)
+    from xml.etree import ElementTree as ET  # here: a scan without review files skips it
+
     root = ET.Element(
         "Session",
         genome=genome,
