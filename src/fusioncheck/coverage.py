@@ -50,10 +50,11 @@ class Tally:
     def merge(self, later: Tally) -> None:
         """Add the counts of the next chunk of the same windows.  A fragment counted in both
         (a record on each side of the boundary) was left open by both: it counts once."""
-        for fragment, until in later.open.items():  # (exon, fragment key) -> until
-            if fragment in self.open:
-                self.exon_fragments[fragment[0]] -= 1
-            self.open[fragment] = max(until, self.open.get(fragment, until))
+        held = dict(later.open)  # (exon, fragment key) -> until
+        for fragment in self.open.keys() & held.keys():
+            self.exon_fragments[fragment[0]] -= 1
+            held[fragment] = max(held[fragment], self.open[fragment])
+        self.open.update(held)
         self.reads.update(later.reads)
         self.lengths.update(later.lengths)
         self.duplicates += later.duplicates
