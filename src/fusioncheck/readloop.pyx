@@ -263,16 +263,10 @@ cdef class ChunkCounter:
         if not flag & BLOCKS:
             self._block(start, end, name, until)
             return
-        cdef uint32_t *cigar = bam_get_cigar(b)
-        cdef uint32_t k, op, length
-        cdef int64_t pos = start
-        for k in range(b.core.n_cigar):
-            op, length = cigar[k] & 0xF, cigar[k] >> 4
-            if _aligned(op):
-                self._block(pos, pos + length, name, until)
-                pos += length
-            elif op == CDEL or op == CREF_SKIP:
-                pos += length
+        cdef BlockWalk walk = _walk(b, start)
+        cdef int64_t b_start, b_end
+        while _next_block(&walk, &b_start, &b_end):
+            self._block(b_start, b_end, name, until)
 
     cdef void _block(self, int64_t b_start, int64_t b_end, int64_t name, int64_t until) noexcept:
         cdef Py_ssize_t i = _first_at_least(self.ends, b_start + 1)
@@ -354,17 +348,38 @@ cdef bint _touches(bam1_t *b, int64_t start, int64_t end, bint blocks, int64_t l
         return False
     if not blocks:
         return True
-    cdef uint32_t *cigar = bam_get_cigar(b)
-    cdef uint32_t k, op, length
-    cdef int64_t pos = start
-    for k in range(b.core.n_cigar):
-        op, length = cigar[k] & 0xF, cigar[k] >> 4
+    cdef BlockWalk walk = _walk(b, start)
+    cdef int64_t b_start, b_end
+    while _next_block(&walk, &b_start, &b_end):
+        if b_start < hi and b_end >= lo:
+            return True
+    return False
+
+
+cdef struct BlockWalk:  # a walk over a record's aligned blocks
+    uint32_t *cigar
+    uint32_t n, k  # operations, and the next one
+    int64_t pos  # 0-based reference position of the next operation
+
+
+cdef inline BlockWalk _walk(bam1_t *b, int64_t start) noexcept:
+    return BlockWalk(cigar=bam_get_cigar(b), n=b.core.n_cigar, k=0, pos=start)
+
+
+cdef bint _next_block(BlockWalk *walk, int64_t *b_start, int64_t *b_end) noexcept:
+    """The walk's next aligned block, 0-based half-open (pysam's ``get_blocks``); False after
+    the last."""
+    cdef uint32_t op, length
+    while walk.k < walk.n:
+        op, length = walk.cigar[walk.k] & 0xF, walk.cigar[walk.k] >> 4
+        walk.k += 1
         if _aligned(op):
-            if pos < hi and pos + length >= lo:
-                return True
-            pos += length
-        elif op == CDEL or op == CREF_SKIP:
-            pos += length
+            b_start[0] = walk.pos
+            walk.pos += length
+            b_end[0] = walk.pos
+            return True
+        if op == CDEL or op == CREF_SKIP:
+            walk.pos += length
     return False
 
 
